@@ -1,0 +1,181 @@
+//! Sequential `read_secrets` against a local keep-alive Control Service running in its own
+//! process (so that process CPU here is client CPU only), through the Rust API and through the
+//! C ABI, in interleaved rounds. Prints medians; `benches/run.sh` adds wrk and the upstream
+//! Python client against the same server and writes the table for BENCHMARKS.md.
+//!
+//!   cargo build --release -p vdk-control-service && cargo bench --bench read_secrets
+//!
+//! Environment: VDK_BENCH_URL (use a running server instead of starting one),
+//! VDK_BENCH_CALLS (per round, default 5000), VDK_BENCH_ROUNDS (default 7).
+
+use std::ffi::{c_char, CStr};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use vdk_secrets::ffi::client::{vdk_client_free, vdk_client_new, vdk_client_read_secrets, VdkClient};
+use vdk_secrets::ffi::string::vdk_string_free;
+use vdk_secrets::ffi::VdkStatus;
+use vdk_secrets::{Config, SecretMap, SecretsClient};
+
+const JOB: &str = "bench-job";
+const TEAM: &str = "bench-team";
+
+struct Service {
+    child: Option<Child>,
+    url: String,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn start_service() -> Service {
+    if let Ok(url) = std::env::var("VDK_BENCH_URL") {
+        return Service { child: None, url };
+    }
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/vdk-control-service");
+    let mut child = Command::new(&binary)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "start {} (build it with cargo build --release -p vdk-control-service): {e}",
+                binary.display()
+            )
+        });
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_string();
+    Service {
+        child: Some(child),
+        url,
+    }
+}
+
+fn cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct we pass.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    // SAFETY: initialised by getrusage (or zeroed).
+    let u = unsafe { usage.assume_init() };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(u.ru_utime) + micros(u.ru_stime))
+}
+
+struct Round {
+    wall: Duration,
+    cpu: Duration,
+    calls: u32,
+}
+
+fn measure(calls: u32, mut call: impl FnMut()) -> Round {
+    let (start, cpu) = (Instant::now(), cpu_time());
+    for _ in 0..calls {
+        call();
+    }
+    Round {
+        wall: start.elapsed(),
+        cpu: cpu_time() - cpu,
+        calls,
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values[values.len() / 2]
+}
+
+fn report(label: &str, rounds: &[Round]) -> (f64, f64) {
+    let us: Vec<f64> = rounds
+        .iter()
+        .map(|r| r.wall.as_secs_f64() * 1e6 / r.calls as f64)
+        .collect();
+    let cpu: Vec<f64> = rounds
+        .iter()
+        .map(|r| r.cpu.as_secs_f64() * 1e6 / r.calls as f64)
+        .collect();
+    let (us, cpu) = (median(us), median(cpu));
+    println!(
+        "{label:<10} reads/s {:>9.0}   us/call {us:>7.2}   client CPU us/call {cpu:>6.2}",
+        1e6 / us
+    );
+    (us, cpu)
+}
+
+fn main() {
+    let calls: u32 = std::env::var("VDK_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    let rounds: usize = std::env::var("VDK_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
+    let service = start_service();
+    let config_json = serde_json::json!({"control_service_rest_api_url": service.url}).to_string();
+
+    let rust = SecretsClient::new(Config::from_json(&config_json).unwrap()).unwrap();
+    let secrets =
+        SecretMap::from_json(br#"{"api-key":"sk-abc123xyz789","db-password":"secretpass","port":5432}"#).unwrap();
+    rust.write_secrets_blocking(JOB, TEAM, &secrets, None).unwrap();
+
+    let config_c = std::ffi::CString::new(config_json).unwrap();
+    let mut c_client: *mut VdkClient = std::ptr::null_mut();
+    assert_eq!(
+        vdk_client_new(config_c.as_ptr(), &mut c_client, std::ptr::null_mut()),
+        VdkStatus::VDK_STATUS_OK
+    );
+    let (job, team) = (c"bench-job", c"bench-team");
+
+    let read_rust = || {
+        let read = rust.read_secrets_blocking(JOB, TEAM, None).unwrap();
+        assert_eq!(read.len(), 3);
+    };
+    let read_c = || {
+        let mut out: *mut c_char = std::ptr::null_mut();
+        let status = vdk_client_read_secrets(c_client, job.as_ptr(), team.as_ptr(), &mut out, std::ptr::null_mut());
+        assert_eq!(status, VdkStatus::VDK_STATUS_OK);
+        // SAFETY: a string the library just returned.
+        assert!(unsafe { CStr::from_ptr(out) }.to_bytes().len() > 10);
+        vdk_string_free(out);
+    };
+    // Warm up: connection, caches, CPU frequency.
+    measure(calls / 5, read_rust);
+    measure(calls / 5, read_c);
+
+    let (mut rust_rounds, mut c_rounds) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        rust_rounds.push(measure(calls, read_rust));
+        c_rounds.push(measure(calls, read_c));
+    }
+    println!(
+        "server {} | {rounds} rounds x {calls} sequential reads, medians",
+        service.url
+    );
+    let (rust_us, _) = report("rust", &rust_rounds);
+    let (c_us, _) = report("c-abi", &c_rounds);
+    // Per-round pairing cancels drift of a noisy machine.
+    let overhead: Vec<f64> = rust_rounds
+        .iter()
+        .zip(&c_rounds)
+        .map(|(r, c)| (c.wall.as_secs_f64() / c.calls as f64 - r.wall.as_secs_f64() / r.calls as f64) * 1e6)
+        .collect();
+    println!(
+        "c-abi overhead over rust: median {:.2} us/call (medians differ by {:.2})",
+        median(overhead),
+        c_us - rust_us
+    );
+    vdk_client_free(c_client);
+}

@@ -1,0 +1,237 @@
+//! The Control Service secrets client: `read_secrets` and `write_secrets` of a job, over the
+//! transport and auth layers. Async methods for Rust callers; `*_blocking` twins for the C ABI
+//! and other synchronous hosts.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use reqwest::{Method, Url};
+
+use crate::auth::{parse_url, AccessToken, Auth};
+use crate::config::Config;
+use crate::error::{Error, Redactor, Result, Status};
+use crate::http::{Answer, RequestSpec, Transport};
+use crate::runtime;
+use crate::secret::SecretMap;
+
+/// A client of one Control Service. Cheap to clone; clones share the connection pool and the
+/// access token. Safe to use from any number of threads and tasks at once.
+#[derive(Clone)]
+pub struct SecretsClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    base: String,
+    transport: Transport,
+    auth: Option<Auth>,
+}
+
+impl std::fmt::Debug for SecretsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretsClient")
+            .field("base", &self.inner.base)
+            .field("authenticated", &self.inner.auth.is_some())
+            .finish()
+    }
+}
+
+/// Path segments are encoded down to the unreserved characters, so a name holding `/`, `?`,
+/// `%` or spaces can only ever address its own job.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+impl SecretsClient {
+    /// Validates the configuration and prepares the connection pool. No network I/O: the token
+    /// exchange and the first connection happen on the first call.
+    pub fn new(config: Config) -> Result<Self> {
+        let Some(url) = config.rest_api_url.as_deref() else {
+            return Err(Error::configuration("control_service_rest_api_url is not set")
+                .with_countermeasures("Set control_service_rest_api_url (or VDK_CONTROL_SERVICE_REST_API_URL) to the Control Service's REST API URL, e.g. http://localhost:8092."));
+        };
+        let base = parse_url(url, "control_service_rest_api_url")?;
+        let base = base.as_str().trim_end_matches('/').to_string();
+        let auth = match (&config.api_token, &config.api_token_authorization_url) {
+            (Some(token), Some(url)) => Some(Auth::new(token.clone(), url)?),
+            (Some(_), None) => {
+                return Err(
+                    Error::configuration("api_token is set but api_token_authorization_url is not")
+                        .with_countermeasures(
+                            "Set api_token_authorization_url to the OAuth2 token endpoint that accepts the API token.",
+                        ),
+                );
+            }
+            (None, _) => None,
+        };
+        let transport = Transport::new(&config)?;
+        Ok(SecretsClient {
+            inner: Arc::new(Inner {
+                config,
+                base,
+                transport,
+                auth,
+            }),
+        })
+    }
+
+    /// `SecretsClient::new` with `Config::from_env`.
+    pub fn from_env() -> Result<Self> {
+        SecretsClient::new(Config::from_env()?)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The job's secrets; `{}` when none are stored.
+    pub async fn read_secrets(&self, job_name: &str, team_name: &str) -> Result<SecretMap> {
+        self.read_secrets_until(job_name, team_name, self.default_deadline())
+            .await
+    }
+
+    /// `read_secrets` bounded by `deadline` instead of the configured one.
+    pub async fn read_secrets_until(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
+        let url = self.secrets_url(job_name, team_name)?;
+        let operation = "read secrets";
+        let answer = self.call(Method::GET, &url, None, operation, &[], deadline).await?;
+        SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
+            Error::new(
+                Status::Protocol,
+                format!("Failed to {operation}"),
+                format!("the Control Service's answer is not a secrets object: {e}"),
+            )
+        })
+    }
+
+    /// Replaces the job's whole secrets map with `secrets`.
+    pub async fn write_secrets(&self, job_name: &str, team_name: &str, secrets: &SecretMap) -> Result<()> {
+        self.write_secrets_until(job_name, team_name, secrets, self.default_deadline())
+            .await
+    }
+
+    /// `write_secrets` bounded by `deadline` instead of the configured one.
+    pub async fn write_secrets_until(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        deadline: Instant,
+    ) -> Result<()> {
+        let url = self.secrets_url(job_name, team_name)?;
+        let body = Bytes::from_owner(secrets.to_json());
+        let sensitive = secrets.string_values(4);
+        self.call(Method::PUT, &url, Some(body), "write secrets", &sensitive, deadline)
+            .await?;
+        Ok(())
+    }
+
+    /// Blocking `read_secrets` on the global runtime, for synchronous hosts.
+    pub fn read_secrets_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        deadline: Option<Instant>,
+    ) -> Result<SecretMap> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        runtime::block_on(self.read_secrets_until(job_name, team_name, deadline))?
+    }
+
+    /// Blocking `write_secrets` on the global runtime, for synchronous hosts.
+    pub fn write_secrets_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        runtime::block_on(self.write_secrets_until(job_name, team_name, secrets, deadline))?
+    }
+
+    pub fn default_deadline(&self) -> Instant {
+        Instant::now() + self.inner.config.deadline
+    }
+
+    fn secrets_url(&self, job_name: &str, team_name: &str) -> Result<Url> {
+        for (what, name) in [("job_name", job_name), ("team_name", team_name)] {
+            if name.is_empty() || name == "." || name == ".." {
+                return Err(Error::invalid_argument(format!(
+                    "{what} must be a non-empty name other than '.' and '..'"
+                )));
+            }
+            if name.chars().any(char::is_control) {
+                return Err(Error::invalid_argument(format!(
+                    "{what} must not contain control characters"
+                )));
+            }
+        }
+        let encode = |s: &str| percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string();
+        let text = format!(
+            "{}/data-jobs/for-team/{}/jobs/{}/deployments/{}/secrets",
+            self.inner.base,
+            encode(team_name),
+            encode(job_name),
+            encode(&self.inner.config.deployment_id)
+        );
+        Url::parse(&text).map_err(|e| Error::invalid_argument(format!("cannot build the secrets URL: {e}")))
+    }
+
+    /// One authenticated call: a 401 or 403 forces one token refresh and one replay.
+    async fn call(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<Bytes>,
+        operation: &str,
+        sensitive: &[&str],
+        deadline: Instant,
+    ) -> Result<Answer> {
+        let inner = &self.inner;
+        let mut token: Option<Arc<AccessToken>> = match &inner.auth {
+            Some(auth) => Some(auth.token(&inner.transport, deadline, None).await?),
+            None => None,
+        };
+        let mut replayed = false;
+        loop {
+            let mut hidden: Vec<&str> = sensitive.to_vec();
+            if let (Some(auth), Some(t)) = (&inner.auth, &token) {
+                hidden.push(auth.refresh_token());
+                hidden.push(t.expose());
+            }
+            let redactor = Redactor::new(hidden);
+            let spec = RequestSpec {
+                method: method.clone(),
+                url,
+                body: body.clone(),
+                content_type: body.as_ref().map(|_| "application/json"),
+                authorization: token.as_ref().map(|t| &t.header),
+                operation,
+                redactor: &redactor,
+            };
+            let answer = inner.transport.send(&spec, deadline).await?;
+            if answer.is_success() {
+                return Ok(answer);
+            }
+            if matches!(answer.status, 401 | 403) && !replayed {
+                if let Some(auth) = &inner.auth {
+                    log::debug!("{operation}: HTTP {}; refreshing the access token once", answer.status);
+                    token = Some(auth.token(&inner.transport, deadline, token.as_ref()).await?);
+                    replayed = true;
+                    continue;
+                }
+            }
+            let mut error = Error::from_http_answer(answer.status, operation, answer.body.as_bytes(), &redactor);
+            if answer.status == 401 && inner.auth.is_none() {
+                error = error.with_countermeasures(
+                    "The Control Service requires authentication: set api_token and api_token_authorization_url.",
+                );
+            }
+            return Err(error);
+        }
+    }
+}

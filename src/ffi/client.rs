@@ -1,0 +1,141 @@
+//! `VdkClient`: the Control Service secrets client.
+
+use std::ffi::c_char;
+
+use super::{
+    borrow_handle, boundary, free_handle, guard, into_c_string, into_handle, require_out, str_arg, VdkError, VdkStatus,
+};
+use crate::client::SecretsClient;
+use crate::config::Config;
+use crate::error::Error;
+use crate::secret::SecretMap;
+
+/// A client of one Control Service. Thread-safe: any number of threads may use one client at
+/// once, sharing its connection pool and access token. Created by `vdk_client_new` or
+/// `vdk_client_new_from_env`, released by `vdk_client_free`.
+pub struct VdkClient(SecretsClient);
+
+fn parse_secrets(json: &str, name: &str) -> Result<SecretMap, Error> {
+    SecretMap::from_json(json.as_bytes()).map_err(|e| Error::invalid_argument(format!("{name}: {e}")))
+}
+
+/// Creates a client from a JSON object of configuration keys (see the README's configuration
+/// table; absent keys take their defaults). Does no network I/O: the token exchange and the
+/// first connection happen on the first call.
+///
+/// - `config_json`: NUL-terminated UTF-8, copied; not NULL.
+/// - `out_client`: receives the new client on success only; free it with `vdk_client_free`.
+/// - `out_error`: NULL, or receives a new error on failure (free with `vdk_error_free`).
+///
+/// Errors: `VDK_STATUS_INVALID_ARGUMENT` (NULL, bad UTF-8, not a JSON object, unknown or
+/// ill-typed key), `VDK_STATUS_CONFIGURATION` (no REST API URL, unreadable CA bundle).
+#[no_mangle]
+pub extern "C" fn vdk_client_new(
+    config_json: *const c_char,
+    out_client: *mut *mut VdkClient,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a NUL-terminated string.
+        let text = unsafe { str_arg(config_json, "config_json") }?;
+        require_out(out_client, "out_client")?;
+        let client = SecretsClient::new(Config::from_json(text)?)?;
+        // SAFETY: checked non-null above; the caller provides writable storage.
+        unsafe { *out_client = into_handle(VdkClient(client)) };
+        Ok(())
+    })
+}
+
+/// Creates a client from `VDK_*` environment variables (names case-insensitive), as
+/// `vdk_client_new` does from JSON. Reads the environment at this call only.
+#[no_mangle]
+pub extern "C" fn vdk_client_new_from_env(out_client: *mut *mut VdkClient, out_error: *mut *mut VdkError) -> VdkStatus {
+    boundary(out_error, || {
+        require_out(out_client, "out_client")?;
+        let client = SecretsClient::from_env()?;
+        // SAFETY: checked non-null above; the caller provides writable storage.
+        unsafe { *out_client = into_handle(VdkClient(client)) };
+        Ok(())
+    })
+}
+
+/// Reads a job's secrets: a JSON object, `{}` when none are stored.
+///
+/// Blocks the calling thread until the answer, an error, or the configured deadline
+/// (`control_http_deadline_seconds`). Must not be called from a thread of an async runtime
+/// that the library itself drives (it refuses with `VDK_STATUS_INVALID_ARGUMENT`).
+///
+/// - `client`: a live client; not NULL.
+/// - `job_name`, `team_name`: NUL-terminated UTF-8, copied; not NULL, not empty.
+/// - `out_secrets_json`: receives a new NUL-terminated JSON string on success only; release it
+///   with `vdk_string_free` (which wipes it).
+/// - `out_error`: NULL, or receives a new error on failure.
+#[no_mangle]
+pub extern "C" fn vdk_client_read_secrets(
+    client: *const VdkClient,
+    job_name: *const c_char,
+    team_name: *const c_char,
+    out_secrets_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated strings.
+        let client = unsafe { borrow_handle(client, "client") }?;
+        let job = unsafe { str_arg(job_name, "job_name") }?;
+        let team = unsafe { str_arg(team_name, "team_name") }?;
+        require_out(out_secrets_json, "out_secrets_json")?;
+        let secrets = client.0.read_secrets_blocking(job, team, None)?;
+        let json = into_c_string(&secrets.to_json())?;
+        // SAFETY: checked non-null above.
+        unsafe { *out_secrets_json = json };
+        Ok(())
+    })
+}
+
+/// Replaces a job's whole secrets map with `secrets_json` (a JSON object of any JSON values).
+///
+/// Blocks like `vdk_client_read_secrets`. Retries 5xx and network failures within the deadline
+/// (a PUT of a whole map is idempotent).
+///
+/// - `secrets_json`: NUL-terminated UTF-8 JSON object, copied; not NULL.
+/// - `out_written_json`: NULL, or receives on success a new JSON string of the map as sent
+///   (canonical, compact), to release with `vdk_string_free`.
+/// - Other arguments as for `vdk_client_read_secrets`.
+///
+/// Errors: `VDK_STATUS_INVALID_ARGUMENT` for JSON that is malformed or not an object; nothing
+/// is sent then.
+#[no_mangle]
+pub extern "C" fn vdk_client_write_secrets(
+    client: *const VdkClient,
+    job_name: *const c_char,
+    team_name: *const c_char,
+    secrets_json: *const c_char,
+    out_written_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated strings.
+        let client = unsafe { borrow_handle(client, "client") }?;
+        let job = unsafe { str_arg(job_name, "job_name") }?;
+        let team = unsafe { str_arg(team_name, "team_name") }?;
+        let text = unsafe { str_arg(secrets_json, "secrets_json") }?;
+        let secrets = parse_secrets(text, "secrets_json")?;
+        client.0.write_secrets_blocking(job, team, &secrets, None)?;
+        if !out_written_json.is_null() {
+            let json = into_c_string(&secrets.to_json())?;
+            // SAFETY: checked non-null.
+            unsafe { *out_written_json = json };
+        }
+        Ok(())
+    })
+}
+
+/// Releases a client and its connection pool. NULL is fine. Must not race with calls in
+/// flight on the same client, and must be called once: the client is invalid afterwards.
+#[no_mangle]
+pub extern "C" fn vdk_client_free(client: *mut VdkClient) {
+    guard((), || {
+        // SAFETY: the caller passes NULL or a live client, once, with no call in flight.
+        unsafe { free_handle(client) }
+    })
+}

@@ -1,0 +1,194 @@
+//! `VdkJobSecrets`: one job's secrets through the configured backend, with a read cache.
+
+use std::ffi::c_char;
+
+use serde_json::Value;
+
+use super::{
+    borrow_handle, boundary, free_handle, guard, into_c_string, into_handle, require_out, str_arg, VdkError, VdkStatus,
+};
+use crate::config::Config;
+use crate::error::Error;
+use crate::job::JobSecrets;
+use crate::secret::{SecretBuffer, SecretMap};
+
+/// One job's secrets as data-job code sees them: get, get-all, set, set-all, delete, refresh.
+/// Thread-safe. Reads are cached until a write through this handle, `vdk_job_secrets_refresh`,
+/// or `secrets_cache_ttl_seconds`; concurrent first reads cause one fetch; set/delete/set-all
+/// on one handle are serialized. Created by `vdk_job_secrets_new`, released by
+/// `vdk_job_secrets_free`.
+pub struct VdkJobSecrets(JobSecrets);
+
+fn value_to_c(value: &Value) -> Result<*mut c_char, Error> {
+    let mut json = SecretBuffer::with_capacity(64);
+    serde_json::to_writer(&mut json, value).map_err(|_| Error::invalid_argument("value cannot be serialized"))?;
+    into_c_string(&json)
+}
+
+/// Creates the job's secrets handle. `config_json` is a JSON object of configuration keys, or
+/// NULL to read `VDK_*` environment variables. The backend follows `secrets_default_type`:
+/// `default` and `control-service` (registered when `control_service_rest_api_url` is set) or
+/// `memory` (an in-process store shared by the process). An unknown or missing backend is
+/// reported by the first call with `VDK_STATUS_CONFIGURATION`. No network I/O here.
+///
+/// - `job_name`, `team_name`: NUL-terminated UTF-8, copied; not NULL, not empty.
+/// - `out_job_secrets`: receives the handle on success only; free with `vdk_job_secrets_free`.
+/// - `out_error`: NULL, or receives a new error on failure.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_new(
+    job_name: *const c_char,
+    team_name: *const c_char,
+    config_json: *const c_char,
+    out_job_secrets: *mut *mut VdkJobSecrets,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or NUL-terminated strings.
+        let job = unsafe { str_arg(job_name, "job_name") }?;
+        let team = unsafe { str_arg(team_name, "team_name") }?;
+        require_out(out_job_secrets, "out_job_secrets")?;
+        let config = if config_json.is_null() {
+            Config::from_env()?
+        } else {
+            // SAFETY: non-null and NUL-terminated per the contract.
+            Config::from_json(unsafe { str_arg(config_json, "config_json") }?)?
+        };
+        let secrets = JobSecrets::new(job, team, &config)?;
+        // SAFETY: checked non-null above.
+        unsafe { *out_job_secrets = into_handle(VdkJobSecrets(secrets)) };
+        Ok(())
+    })
+}
+
+/// Reads one secret as JSON (e.g. `"sk-abc"` with its quotes, `42`, `{"a":1}`). An absent
+/// secret is not an error: `*out_value_json` is set to NULL. Served from the cache when warm.
+///
+/// - `secrets`: a live handle; `name`: NUL-terminated UTF-8, not NULL.
+/// - `out_value_json`: not NULL; on success receives a new string (free with
+///   `vdk_string_free`) or NULL when the secret is not set.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_get(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    out_value_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live handle and NULL or a NUL-terminated string.
+        let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
+        let name = unsafe { str_arg(name, "name") }?;
+        require_out(out_value_json, "out_value_json")?;
+        let all = secrets.0.get_all()?;
+        let json = match all.get(name) {
+            Some(value) => value_to_c(value)?,
+            None => std::ptr::null_mut(),
+        };
+        // SAFETY: checked non-null above.
+        unsafe { *out_value_json = json };
+        Ok(())
+    })
+}
+
+/// Reads all secrets of the job as a JSON object. Served from the cache when warm.
+/// `*out_secrets_json` receives a new string on success (free with `vdk_string_free`).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_get_all(
+    secrets: *const VdkJobSecrets,
+    out_secrets_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live handle.
+        let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
+        require_out(out_secrets_json, "out_secrets_json")?;
+        let json = into_c_string(&secrets.0.get_all()?.to_json())?;
+        // SAFETY: checked non-null above.
+        unsafe { *out_secrets_json = json };
+        Ok(())
+    })
+}
+
+/// Sets one secret to `value_json` (any JSON value: `"text"` with quotes, a number, an object,
+/// `null`...). Reads the current map (from the cache when warm), changes it and writes it back,
+/// serialized with other writes of this handle. Names must be non-empty without whitespace;
+/// maps above 1 MiB are refused with `VDK_STATUS_USER_ERROR` before sending. On any error
+/// nothing is written.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_set(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    value_json: *const c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live handle and NULL or NUL-terminated strings.
+        let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
+        let name = unsafe { str_arg(name, "name") }?;
+        let text = unsafe { str_arg(value_json, "value_json") }?;
+        let value = parse_value(text)?;
+        secrets.0.set(name, value)
+    })
+}
+
+/// Replaces all secrets of the job with `secrets_json` (a JSON object). Validated as
+/// `vdk_job_secrets_set` validates; on any error nothing is written.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_set_all(
+    secrets: *const VdkJobSecrets,
+    secrets_json: *const c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live handle and NULL or a NUL-terminated string.
+        let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
+        let text = unsafe { str_arg(secrets_json, "secrets_json") }?;
+        let map =
+            SecretMap::from_json(text.as_bytes()).map_err(|e| Error::invalid_argument(format!("secrets_json: {e}")))?;
+        secrets.0.set_all(map)
+    })
+}
+
+/// Removes one secret (read, change, write, as `vdk_job_secrets_set`). Removing a secret that
+/// is not set writes nothing and succeeds.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_delete(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live handle and NULL or a NUL-terminated string.
+        let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
+        let name = unsafe { str_arg(name, "name") }?;
+        secrets.0.delete(name)
+    })
+}
+
+/// Drops the cache and fetches the job's secrets again, so later reads see other writers.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_refresh(secrets: *const VdkJobSecrets, out_error: *mut *mut VdkError) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live handle.
+        unsafe { borrow_handle(secrets, "secrets") }?.0.refresh()
+    })
+}
+
+/// Releases the handle and wipes its cache. NULL is fine. Must not race with calls in flight on
+/// the same handle, and must be called once.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_free(secrets: *mut VdkJobSecrets) {
+    guard((), || {
+        // SAFETY: the caller passes NULL or a live handle, once, with no call in flight.
+        unsafe { free_handle(secrets) }
+    })
+}
+
+fn parse_value(text: &str) -> Result<Value, Error> {
+    serde_json::from_str::<Value>(text).map_err(|e| {
+        Error::invalid_argument(format!(
+            "value_json is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}

@@ -1,0 +1,179 @@
+//! The job-facing layer: one job's secrets through the backend the configuration picks, with a
+//! read cache and in-process serialization of read-modify-write operations.
+
+mod backend;
+mod validate;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub use backend::{Backends, ControlServiceBackend, MemoryBackend, SecretsBackend};
+pub use validate::{validate_name, validate_size, MAX_SECRETS_BYTES};
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::secret::SecretMap;
+
+/// A job's secrets, as data-job code sees them. Safe to share between threads.
+///
+/// Reads are served from a cache filled by the first read, kept until a write of this handle,
+/// `refresh`, or the optional time-to-live (`secrets_cache_ttl_seconds`). When many threads
+/// read a cold cache at once, one fetch runs and the others wait for it. `set`, `delete` and
+/// `set_all` of one handle are serialized, so threads never lose each other's updates; other
+/// processes (or other handles) writing the same job can still race, since the Control Service
+/// API has no versioning: the last write wins.
+pub struct JobSecrets {
+    job: String,
+    team: String,
+    backend: Arc<dyn SecretsBackend>,
+    ttl: Option<Duration>,
+    cache: RwLock<Option<Cached>>,
+    /// Held while fetching into the cache and during read-modify-write, so both run once.
+    fetch_or_write: Mutex<()>,
+}
+
+struct Cached {
+    secrets: Arc<SecretMap>,
+    fetched_at: Instant,
+}
+
+impl std::fmt::Debug for JobSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobSecrets")
+            .field("job", &self.job)
+            .field("team", &self.team)
+            .field("backend", &self.backend.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JobSecrets {
+    /// Picks the backend from `config` (see [`Backends::from_config`]). Does no I/O; a missing
+    /// or unknown backend is reported by the first call, as upstream does.
+    pub fn new(job: &str, team: &str, config: &Config) -> Result<Self> {
+        validate_job_and_team(job, team)?;
+        let backend = Backends::from_config(config)?.select(config.secrets_default_type.as_deref());
+        Ok(JobSecrets::with_backend(job, team, backend, config.secrets_cache_ttl))
+    }
+
+    pub fn with_backend(job: &str, team: &str, backend: Arc<dyn SecretsBackend>, ttl: Option<Duration>) -> Self {
+        JobSecrets {
+            job: job.to_string(),
+            team: team.to_string(),
+            backend,
+            ttl,
+            cache: RwLock::new(None),
+            fetch_or_write: Mutex::new(()),
+        }
+    }
+
+    pub fn backend_name(&self) -> &str {
+        self.backend.name()
+    }
+
+    /// One secret's value; `None` when it is not set.
+    pub fn get(&self, name: &str) -> Result<Option<Value>> {
+        let secrets = self.cached_or_fetch()?;
+        Ok(secrets.get(name).cloned())
+    }
+
+    /// All secrets of the job.
+    pub fn get_all(&self) -> Result<Arc<SecretMap>> {
+        self.cached_or_fetch()
+    }
+
+    /// Sets one secret (read, change, write the whole map).
+    pub fn set(&self, name: &str, value: Value) -> Result<()> {
+        validate_name(name)?;
+        self.modify(|secrets| {
+            secrets.insert(name.to_string(), value);
+            true
+        })
+    }
+
+    /// Removes one secret; removing an absent one writes nothing and is not an error.
+    pub fn delete(&self, name: &str) -> Result<()> {
+        self.modify(|secrets| secrets.remove(name))
+    }
+
+    /// Replaces all secrets of the job.
+    pub fn set_all(&self, secrets: SecretMap) -> Result<()> {
+        for name in secrets.as_map().keys() {
+            validate_name(name)?;
+        }
+        validate_size(&secrets)?;
+        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
+        self.backend.write(&self.job, &self.team, &secrets)?;
+        self.store(secrets);
+        Ok(())
+    }
+
+    /// Drops the cache and fetches the secrets again.
+    pub fn refresh(&self) -> Result<()> {
+        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
+        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = None;
+        let fresh = self.backend.read(&self.job, &self.team)?;
+        self.store(fresh);
+        Ok(())
+    }
+
+    fn modify(&self, change: impl FnOnce(&mut SecretMap) -> bool) -> Result<()> {
+        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
+        let mut secrets = match self.fresh_cache() {
+            Some(cached) => (*cached).clone(),
+            None => self.backend.read(&self.job, &self.team)?,
+        };
+        if !change(&mut secrets) {
+            self.store(secrets);
+            return Ok(());
+        }
+        validate_size(&secrets)?;
+        self.backend.write(&self.job, &self.team, &secrets)?;
+        self.store(secrets);
+        Ok(())
+    }
+
+    fn cached_or_fetch(&self) -> Result<Arc<SecretMap>> {
+        if let Some(secrets) = self.fresh_cache() {
+            return Ok(secrets);
+        }
+        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
+        // Another thread may have filled the cache while this one waited.
+        if let Some(secrets) = self.fresh_cache() {
+            return Ok(secrets);
+        }
+        let fetched = self.backend.read(&self.job, &self.team)?;
+        Ok(self.store(fetched))
+    }
+
+    fn fresh_cache(&self) -> Option<Arc<SecretMap>> {
+        let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
+        let cached = cache.as_ref()?;
+        if self.ttl.is_some_and(|ttl| cached.fetched_at.elapsed() >= ttl) {
+            return None;
+        }
+        Some(cached.secrets.clone())
+    }
+
+    fn store(&self, secrets: SecretMap) -> Arc<SecretMap> {
+        let secrets = Arc::new(secrets);
+        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(Cached {
+            secrets: secrets.clone(),
+            fetched_at: Instant::now(),
+        });
+        secrets
+    }
+}
+
+fn validate_job_and_team(job: &str, team: &str) -> Result<()> {
+    for (what, name) in [("job_name", job), ("team_name", team)] {
+        if name.is_empty() || name == "." || name == ".." || name.chars().any(char::is_control) {
+            return Err(crate::error::Error::invalid_argument(format!(
+                "{what} must be a non-empty name other than '.' and '..', without control characters"
+            )));
+        }
+    }
+    Ok(())
+}

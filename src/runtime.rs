@@ -1,0 +1,125 @@
+//! The one global tokio runtime that blocking calls (the C ABI) run on.
+//!
+//! Created lazily on first use, with a small worker pool (`VDK_SECRETS_WORKER_THREADS`,
+//! default 2): the work is network-bound, and a library must not fill its host with threads.
+//!
+//! Fork safety: schedulers fork after using the library. The child inherits the runtime's
+//! memory but not its threads, so the old runtime can never run again. A `pthread_atfork`
+//! child handler bumps a generation counter; the next call in the child builds a fresh
+//! runtime and leaks the dead one (dropping it would wait for threads that do not exist).
+//! Everything bound to a runtime (connection pools, locks held across awaits) is keyed by
+//! the same generation, see `fork_generation`.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Mutex, Once};
+
+use tokio::runtime::{Builder, Runtime};
+
+use crate::error::{Error, Result};
+
+struct Slot {
+    generation: u64,
+    runtime: Runtime,
+    /// The parent's slot in a forked child: kept reachable, never dropped.
+    _previous: *const Slot,
+}
+
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+static CURRENT: AtomicPtr<Slot> = AtomicPtr::new(std::ptr::null_mut());
+static CREATE_LOCK: Mutex<()> = Mutex::new(());
+static REGISTER_ATFORK: Once = Once::new();
+
+const DEFAULT_WORKER_THREADS: usize = 2;
+const MAX_WORKER_THREADS: usize = 64;
+
+extern "C" fn after_fork_in_child() {
+    // Only an atomic add: async-signal-safe, as a fork handler must be.
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Changes in a forked child; state bound to a runtime compares it to know it is stale.
+pub fn fork_generation() -> u64 {
+    FORK_GENERATION.load(Ordering::Acquire)
+}
+
+fn worker_threads() -> usize {
+    std::env::var("VDK_SECRETS_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .map_or(DEFAULT_WORKER_THREADS, |n| n.min(MAX_WORKER_THREADS))
+}
+
+fn current() -> Result<&'static Runtime> {
+    let generation = fork_generation();
+    let slot = CURRENT.load(Ordering::Acquire);
+    // SAFETY: slots are leaked boxes, never freed, so a non-null pointer stays valid.
+    if let Some(slot) = unsafe { slot.as_ref() } {
+        if slot.generation == generation {
+            return Ok(&slot.runtime);
+        }
+    }
+    create(generation)
+}
+
+#[cold]
+fn create(generation: u64) -> Result<&'static Runtime> {
+    REGISTER_ATFORK.call_once(|| {
+        // SAFETY: registering a handler that only touches an atomic.
+        unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
+    });
+    // A poisoned lock only means another creation panicked; the slot is still consistent.
+    let _guard = CREATE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let existing = CURRENT.load(Ordering::Acquire);
+    // SAFETY: as in `current`.
+    if let Some(slot) = unsafe { existing.as_ref() } {
+        if slot.generation == generation {
+            return Ok(&slot.runtime);
+        }
+    }
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(worker_threads())
+        .thread_name("vdk-secrets-worker")
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::configuration(format!("cannot start the I/O runtime: {e}")).with_consequences("No call can be made.")
+        })?;
+    let slot: &'static Slot = Box::leak(Box::new(Slot {
+        generation,
+        runtime,
+        _previous: existing,
+    }));
+    // The previous slot, if any, belongs to the parent process: kept, never run or dropped.
+    CURRENT.store(slot as *const Slot as *mut Slot, Ordering::Release);
+    Ok(&slot.runtime)
+}
+
+/// Keeps state of a dead generation alive for good. In a forked child, dropping the parent's
+/// connection pool would deregister its sockets from an epoll instance the child shares with
+/// the parent, disturbing the parent; so that state is retired here instead (and stays
+/// reachable, which keeps leak checkers quiet).
+pub(crate) fn retire(state: Box<dyn std::any::Any + Send>) {
+    static RETIRED: Mutex<Vec<Box<dyn std::any::Any + Send>>> = Mutex::new(Vec::new());
+    RETIRED.lock().unwrap_or_else(|p| p.into_inner()).push(state);
+}
+
+/// Runs `future` to completion on the global runtime, blocking the calling thread.
+///
+/// Refuses (instead of panicking) when called from inside an async runtime, where blocking
+/// would stall or deadlock its executor.
+pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::invalid_argument(
+            "a blocking vdk-secrets call was made from inside an async runtime thread",
+        )
+        .with_countermeasures("Use the async Rust API there, or call from an ordinary thread."));
+    }
+    Ok(current()?.block_on(future))
+}
+
+/// The global runtime's handle, for callers that spawn onto it.
+pub fn handle() -> Result<tokio::runtime::Handle> {
+    Ok(current()?.handle().clone())
+}

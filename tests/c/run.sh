@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Builds the library and the local Control Service, starts two services (one with auth and
+# fault injection, one with HTTPS), compiles the C tests with -Wall -Wextra -Werror and runs
+# them under a memory checker. Also checks the header compiles as C99 and as C++.
+#
+#   tests/c/run.sh                 valgrind (default)
+#   VDK_C_CHECKER=asan tests/c/run.sh   AddressSanitizer + UBSan build instead
+#   VDK_C_CHECKER=none tests/c/run.sh   plain run
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+checker=${VDK_C_CHECKER:-valgrind}
+build=$root/target/c-tests
+mkdir -p "$build"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --quiet -p vdk-secrets -p vdk-control-service
+lib=$root/target/debug
+
+# Starts the local service with the given flags; prints its base URL.
+start_service() {
+  local log=$work/service-$RANDOM.out
+  "$lib/vdk-control-service" "$@" >"$log" 2>"$log.err" &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    if grep -q '^listening on ' "$log"; then
+      sed -n 's/^listening on //p' "$log" | head -n1
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "the local Control Service did not start:" >&2
+  cat "$log.err" >&2
+  return 1
+}
+
+api_token="c-test-refresh-token-$RANDOM$RANDOM"
+printf '%s' "$api_token" >"$work/api-token"
+url=$(start_service --enable-faults --api-token-file "$work/api-token" --token-lifetime-secs 2)
+tls_url=$(start_service --tls-self-signed "$work/tls")
+
+cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
+cc "${cflags[@]}" -fsyntax-only -x c "$root/include/vdk_secrets.h"
+c++ -std=c++17 -Wall -Wextra -Werror -I"$root/include" -fsyntax-only "$root/tests/c/header_compiles.cpp"
+
+run=()
+case "$checker" in
+  valgrind)
+    cc "${cflags[@]}" "$root/tests/c/test_client.c" -o "$build/test_client" \
+      -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
+    run=(valgrind --quiet --num-callers=50 --suppressions="$root/tests/c/valgrind.supp" --leak-check=full --show-leak-kinds=definite,indirect
+         --errors-for-leak-kinds=definite,indirect --error-exitcode=3 --child-silent-after-fork=${VDK_VALGRIND_CHILD_SILENT:-yes})
+    ;;
+  asan)
+    cc "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer "$root/tests/c/test_client.c" \
+      -o "$build/test_client_asan" -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    build_bin=$build/test_client_asan
+    ;;
+  none)
+    cc "${cflags[@]}" "$root/tests/c/test_client.c" -o "$build/test_client" \
+      -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
+    ;;
+  *) echo "unknown VDK_C_CHECKER=$checker" >&2; exit 2 ;;
+esac
+
+# Diagnostics on at the most verbose level: the secret and the token must not show up.
+status=0
+VDK_TEST_URL=$url VDK_TEST_TOKEN_URL=$url/oauth/token VDK_TEST_API_TOKEN=$api_token \
+VDK_TEST_TLS_URL=$tls_url VDK_TEST_CA=$work/tls/ca.pem VDK_SECRETS_LOG=trace \
+  "${run[@]}" "${build_bin:-$build/test_client}" 2>"$work/stderr" || status=$?
+grep -v '^vdk-secrets \(DEBUG\|TRACE\|INFO\)' "$work/stderr" >&2 || true
+if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" "$work/stderr"; then
+  echo "FAIL: a secret value or the API token appeared on stderr" >&2
+  status=1
+fi
+log_lines=$(grep -c '^vdk-secrets ' "$work/stderr" || true)
+echo "c abi: $log_lines diagnostic lines checked for secrets ($checker)"
+exit "$status"
