@@ -103,6 +103,16 @@ VdkStatus vdk_client_read_secrets(const struct VdkClient *client,
                                   char **out_secrets_json,
                                   struct VdkError **out_error);
 
+// `vdk_client_read_secrets` bounded by `timeout_ms` for this call (retries included) instead
+// of the configured deadline; 0 means the configured deadline. For callers with their own
+// per-call deadlines (Go contexts, request timeouts).
+VdkStatus vdk_client_read_secrets_with_timeout(const struct VdkClient *client,
+                                               const char *job_name,
+                                               const char *team_name,
+                                               uint32_t timeout_ms,
+                                               char **out_secrets_json,
+                                               struct VdkError **out_error);
+
 // Replaces a job's whole secrets map with `secrets_json` (a JSON object of any JSON values).
 //
 // Blocks like `vdk_client_read_secrets`. Retries 5xx and network failures within the deadline
@@ -121,6 +131,16 @@ VdkStatus vdk_client_write_secrets(const struct VdkClient *client,
                                    const char *secrets_json,
                                    char **out_written_json,
                                    struct VdkError **out_error);
+
+// `vdk_client_write_secrets` bounded by `timeout_ms` for this call instead of the configured
+// deadline; 0 means the configured deadline.
+VdkStatus vdk_client_write_secrets_with_timeout(const struct VdkClient *client,
+                                                const char *job_name,
+                                                const char *team_name,
+                                                const char *secrets_json,
+                                                uint32_t timeout_ms,
+                                                char **out_written_json,
+                                                struct VdkError **out_error);
 
 // Releases a client and its connection pool. NULL is fine. Must not race with calls in
 // flight on the same client, and must be called once: the client is invalid afterwards.
@@ -174,21 +194,36 @@ VdkStatus vdk_job_secrets_new(const char *job_name,
                               struct VdkError **out_error);
 
 // Reads one secret as JSON (e.g. `"sk-abc"` with its quotes, `42`, `{"a":1}`). An absent
-// secret is not an error: `*out_value_json` is set to NULL. Served from the cache when warm.
+// secret is not an error: `*out_value_json` is set to NULL. Served from the cache when warm;
+// a cold cache fetches (blocking, within the configured deadline).
 //
 // - `secrets`: a live handle; `name`: NUL-terminated UTF-8, not NULL.
 // - `out_value_json`: not NULL; on success receives a new string (free with
 //   `vdk_string_free`) or NULL when the secret is not set.
+// - `out_error`: NULL, or receives a new error on failure.
 VdkStatus vdk_job_secrets_get(const struct VdkJobSecrets *secrets,
                               const char *name,
                               char **out_value_json,
                               struct VdkError **out_error);
 
-// Reads all secrets of the job as a JSON object. Served from the cache when warm.
-// `*out_secrets_json` receives a new string on success (free with `vdk_string_free`).
+// `vdk_job_secrets_get` with a fetch bounded by `timeout_ms` (0: the configured deadline).
+VdkStatus vdk_job_secrets_get_with_timeout(const struct VdkJobSecrets *secrets,
+                                           const char *name,
+                                           uint32_t timeout_ms,
+                                           char **out_value_json,
+                                           struct VdkError **out_error);
+
+// Reads all secrets of the job as a JSON object, from the cache when warm.
+// `*out_secrets_json` receives a new string on success only (free with `vdk_string_free`).
 VdkStatus vdk_job_secrets_get_all(const struct VdkJobSecrets *secrets,
                                   char **out_secrets_json,
                                   struct VdkError **out_error);
+
+// `vdk_job_secrets_get_all` with a fetch bounded by `timeout_ms` (0: the configured deadline).
+VdkStatus vdk_job_secrets_get_all_with_timeout(const struct VdkJobSecrets *secrets,
+                                               uint32_t timeout_ms,
+                                               char **out_secrets_json,
+                                               struct VdkError **out_error);
 
 // Sets one secret to `value_json` (any JSON value: `"text"` with quotes, a number, an object,
 // `null`...). Reads the current map (from the cache when warm), changes it and writes it back,
@@ -200,11 +235,24 @@ VdkStatus vdk_job_secrets_set(const struct VdkJobSecrets *secrets,
                               const char *value_json,
                               struct VdkError **out_error);
 
+// `vdk_job_secrets_set` bounded by `timeout_ms` (0: the configured deadline).
+VdkStatus vdk_job_secrets_set_with_timeout(const struct VdkJobSecrets *secrets,
+                                           const char *name,
+                                           const char *value_json,
+                                           uint32_t timeout_ms,
+                                           struct VdkError **out_error);
+
 // Replaces all secrets of the job with `secrets_json` (a JSON object). Validated as
 // `vdk_job_secrets_set` validates; on any error nothing is written.
 VdkStatus vdk_job_secrets_set_all(const struct VdkJobSecrets *secrets,
                                   const char *secrets_json,
                                   struct VdkError **out_error);
+
+// `vdk_job_secrets_set_all` bounded by `timeout_ms` (0: the configured deadline).
+VdkStatus vdk_job_secrets_set_all_with_timeout(const struct VdkJobSecrets *secrets,
+                                               const char *secrets_json,
+                                               uint32_t timeout_ms,
+                                               struct VdkError **out_error);
 
 // Removes one secret (read, change, write, as `vdk_job_secrets_set`). Removing a secret that
 // is not set writes nothing and succeeds.
@@ -212,8 +260,25 @@ VdkStatus vdk_job_secrets_delete(const struct VdkJobSecrets *secrets,
                                  const char *name,
                                  struct VdkError **out_error);
 
+// `vdk_job_secrets_delete` bounded by `timeout_ms` (0: the configured deadline).
+VdkStatus vdk_job_secrets_delete_with_timeout(const struct VdkJobSecrets *secrets,
+                                              const char *name,
+                                              uint32_t timeout_ms,
+                                              struct VdkError **out_error);
+
 // Drops the cache and fetches the job's secrets again, so later reads see other writers.
+// On failure the cache stays empty and the next read fetches.
 VdkStatus vdk_job_secrets_refresh(const struct VdkJobSecrets *secrets, struct VdkError **out_error);
+
+// `vdk_job_secrets_refresh` bounded by `timeout_ms` (0: the configured deadline).
+VdkStatus vdk_job_secrets_refresh_with_timeout(const struct VdkJobSecrets *secrets,
+                                               uint32_t timeout_ms,
+                                               struct VdkError **out_error);
+
+// The name of the backend the handle uses: "default", "control-service", "memory", or
+// "unavailable" when configuration chose none (its calls then fail with
+// `VDK_STATUS_CONFIGURATION`). Borrowed from the handle; "" when `secrets` is NULL.
+const char *vdk_job_secrets_backend(const struct VdkJobSecrets *secrets);
 
 // Releases the handle and wipes its cache. NULL is fine. Must not race with calls in flight on
 // the same handle, and must be called once.

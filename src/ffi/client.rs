@@ -3,7 +3,8 @@
 use std::ffi::c_char;
 
 use super::{
-    borrow_handle, boundary, free_handle, guard, into_c_string, into_handle, require_out, str_arg, VdkError, VdkStatus,
+    borrow_handle, boundary, deadline_from_timeout, free_handle, guard, into_c_string, into_handle, require_out,
+    str_arg, VdkError, VdkStatus,
 };
 use crate::client::SecretsClient;
 use crate::config::Config;
@@ -78,13 +79,30 @@ pub extern "C" fn vdk_client_read_secrets(
     out_secrets_json: *mut *mut c_char,
     out_error: *mut *mut VdkError,
 ) -> VdkStatus {
+    vdk_client_read_secrets_with_timeout(client, job_name, team_name, 0, out_secrets_json, out_error)
+}
+
+/// `vdk_client_read_secrets` bounded by `timeout_ms` for this call (retries included) instead
+/// of the configured deadline; 0 means the configured deadline. For callers with their own
+/// per-call deadlines (Go contexts, request timeouts).
+#[no_mangle]
+pub extern "C" fn vdk_client_read_secrets_with_timeout(
+    client: *const VdkClient,
+    job_name: *const c_char,
+    team_name: *const c_char,
+    timeout_ms: u32,
+    out_secrets_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
     boundary(out_error, || {
         // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated strings.
         let client = unsafe { borrow_handle(client, "client") }?;
         let job = unsafe { str_arg(job_name, "job_name") }?;
         let team = unsafe { str_arg(team_name, "team_name") }?;
         require_out(out_secrets_json, "out_secrets_json")?;
-        let secrets = client.0.read_secrets_blocking(job, team, None)?;
+        let secrets = client
+            .0
+            .read_secrets_blocking(job, team, deadline_from_timeout(timeout_ms))?;
         let json = into_c_string(&secrets.to_json())?;
         // SAFETY: checked non-null above.
         unsafe { *out_secrets_json = json };
@@ -113,6 +131,29 @@ pub extern "C" fn vdk_client_write_secrets(
     out_written_json: *mut *mut c_char,
     out_error: *mut *mut VdkError,
 ) -> VdkStatus {
+    vdk_client_write_secrets_with_timeout(
+        client,
+        job_name,
+        team_name,
+        secrets_json,
+        0,
+        out_written_json,
+        out_error,
+    )
+}
+
+/// `vdk_client_write_secrets` bounded by `timeout_ms` for this call instead of the configured
+/// deadline; 0 means the configured deadline.
+#[no_mangle]
+pub extern "C" fn vdk_client_write_secrets_with_timeout(
+    client: *const VdkClient,
+    job_name: *const c_char,
+    team_name: *const c_char,
+    secrets_json: *const c_char,
+    timeout_ms: u32,
+    out_written_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
     boundary(out_error, || {
         // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated strings.
         let client = unsafe { borrow_handle(client, "client") }?;
@@ -120,7 +161,9 @@ pub extern "C" fn vdk_client_write_secrets(
         let team = unsafe { str_arg(team_name, "team_name") }?;
         let text = unsafe { str_arg(secrets_json, "secrets_json") }?;
         let secrets = parse_secrets(text, "secrets_json")?;
-        client.0.write_secrets_blocking(job, team, &secrets, None)?;
+        client
+            .0
+            .write_secrets_blocking(job, team, &secrets, deadline_from_timeout(timeout_ms))?;
         if !out_written_json.is_null() {
             let json = into_c_string(&secrets.to_json())?;
             // SAFETY: checked non-null.

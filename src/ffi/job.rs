@@ -5,7 +5,8 @@ use std::ffi::c_char;
 use serde_json::Value;
 
 use super::{
-    borrow_handle, boundary, free_handle, guard, into_c_string, into_handle, require_out, str_arg, VdkError, VdkStatus,
+    borrow_handle, boundary, deadline_from_timeout, free_handle, guard, into_c_string, into_handle, require_out,
+    str_arg, VdkError, VdkStatus,
 };
 use crate::config::Config;
 use crate::error::Error;
@@ -17,7 +18,7 @@ use crate::secret::{SecretBuffer, SecretMap};
 /// or `secrets_cache_ttl_seconds`; concurrent first reads cause one fetch; set/delete/set-all
 /// on one handle are serialized. Created by `vdk_job_secrets_new`, released by
 /// `vdk_job_secrets_free`.
-pub struct VdkJobSecrets(JobSecrets);
+pub struct VdkJobSecrets(JobSecrets, /* backend name for C */ std::ffi::CString);
 
 fn value_to_c(value: &Value) -> Result<*mut c_char, Error> {
     let mut json = SecretBuffer::with_capacity(64);
@@ -54,22 +55,37 @@ pub extern "C" fn vdk_job_secrets_new(
             Config::from_json(unsafe { str_arg(config_json, "config_json") }?)?
         };
         let secrets = JobSecrets::new(job, team, &config)?;
+        let backend = std::ffi::CString::new(secrets.backend_name()).unwrap_or_default();
         // SAFETY: checked non-null above.
-        unsafe { *out_job_secrets = into_handle(VdkJobSecrets(secrets)) };
+        unsafe { *out_job_secrets = into_handle(VdkJobSecrets(secrets, backend)) };
         Ok(())
     })
 }
 
 /// Reads one secret as JSON (e.g. `"sk-abc"` with its quotes, `42`, `{"a":1}`). An absent
-/// secret is not an error: `*out_value_json` is set to NULL. Served from the cache when warm.
+/// secret is not an error: `*out_value_json` is set to NULL. Served from the cache when warm;
+/// a cold cache fetches (blocking, within the configured deadline).
 ///
 /// - `secrets`: a live handle; `name`: NUL-terminated UTF-8, not NULL.
 /// - `out_value_json`: not NULL; on success receives a new string (free with
 ///   `vdk_string_free`) or NULL when the secret is not set.
+/// - `out_error`: NULL, or receives a new error on failure.
 #[no_mangle]
 pub extern "C" fn vdk_job_secrets_get(
     secrets: *const VdkJobSecrets,
     name: *const c_char,
+    out_value_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    vdk_job_secrets_get_with_timeout(secrets, name, 0, out_value_json, out_error)
+}
+
+/// `vdk_job_secrets_get` with a fetch bounded by `timeout_ms` (0: the configured deadline).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_get_with_timeout(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    timeout_ms: u32,
     out_value_json: *mut *mut c_char,
     out_error: *mut *mut VdkError,
 ) -> VdkStatus {
@@ -78,7 +94,7 @@ pub extern "C" fn vdk_job_secrets_get(
         let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
         let name = unsafe { str_arg(name, "name") }?;
         require_out(out_value_json, "out_value_json")?;
-        let all = secrets.0.get_all()?;
+        let all = secrets.0.get_all(deadline_from_timeout(timeout_ms))?;
         let json = match all.get(name) {
             Some(value) => value_to_c(value)?,
             None => std::ptr::null_mut(),
@@ -89,11 +105,22 @@ pub extern "C" fn vdk_job_secrets_get(
     })
 }
 
-/// Reads all secrets of the job as a JSON object. Served from the cache when warm.
-/// `*out_secrets_json` receives a new string on success (free with `vdk_string_free`).
+/// Reads all secrets of the job as a JSON object, from the cache when warm.
+/// `*out_secrets_json` receives a new string on success only (free with `vdk_string_free`).
 #[no_mangle]
 pub extern "C" fn vdk_job_secrets_get_all(
     secrets: *const VdkJobSecrets,
+    out_secrets_json: *mut *mut c_char,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    vdk_job_secrets_get_all_with_timeout(secrets, 0, out_secrets_json, out_error)
+}
+
+/// `vdk_job_secrets_get_all` with a fetch bounded by `timeout_ms` (0: the configured deadline).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_get_all_with_timeout(
+    secrets: *const VdkJobSecrets,
+    timeout_ms: u32,
     out_secrets_json: *mut *mut c_char,
     out_error: *mut *mut VdkError,
 ) -> VdkStatus {
@@ -101,7 +128,7 @@ pub extern "C" fn vdk_job_secrets_get_all(
         // SAFETY: the caller passes NULL or a live handle.
         let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
         require_out(out_secrets_json, "out_secrets_json")?;
-        let json = into_c_string(&secrets.0.get_all()?.to_json())?;
+        let json = into_c_string(&secrets.0.get_all(deadline_from_timeout(timeout_ms))?.to_json())?;
         // SAFETY: checked non-null above.
         unsafe { *out_secrets_json = json };
         Ok(())
@@ -120,13 +147,25 @@ pub extern "C" fn vdk_job_secrets_set(
     value_json: *const c_char,
     out_error: *mut *mut VdkError,
 ) -> VdkStatus {
+    vdk_job_secrets_set_with_timeout(secrets, name, value_json, 0, out_error)
+}
+
+/// `vdk_job_secrets_set` bounded by `timeout_ms` (0: the configured deadline).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_set_with_timeout(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    value_json: *const c_char,
+    timeout_ms: u32,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
     boundary(out_error, || {
         // SAFETY: the caller passes NULL or a live handle and NULL or NUL-terminated strings.
         let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
         let name = unsafe { str_arg(name, "name") }?;
         let text = unsafe { str_arg(value_json, "value_json") }?;
         let value = parse_value(text)?;
-        secrets.0.set(name, value)
+        secrets.0.set(name, value, deadline_from_timeout(timeout_ms))
     })
 }
 
@@ -138,13 +177,24 @@ pub extern "C" fn vdk_job_secrets_set_all(
     secrets_json: *const c_char,
     out_error: *mut *mut VdkError,
 ) -> VdkStatus {
+    vdk_job_secrets_set_all_with_timeout(secrets, secrets_json, 0, out_error)
+}
+
+/// `vdk_job_secrets_set_all` bounded by `timeout_ms` (0: the configured deadline).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_set_all_with_timeout(
+    secrets: *const VdkJobSecrets,
+    secrets_json: *const c_char,
+    timeout_ms: u32,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
     boundary(out_error, || {
         // SAFETY: the caller passes NULL or a live handle and NULL or a NUL-terminated string.
         let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
         let text = unsafe { str_arg(secrets_json, "secrets_json") }?;
         let map =
             SecretMap::from_json(text.as_bytes()).map_err(|e| Error::invalid_argument(format!("secrets_json: {e}")))?;
-        secrets.0.set_all(map)
+        secrets.0.set_all(map, deadline_from_timeout(timeout_ms))
     })
 }
 
@@ -156,20 +206,58 @@ pub extern "C" fn vdk_job_secrets_delete(
     name: *const c_char,
     out_error: *mut *mut VdkError,
 ) -> VdkStatus {
+    vdk_job_secrets_delete_with_timeout(secrets, name, 0, out_error)
+}
+
+/// `vdk_job_secrets_delete` bounded by `timeout_ms` (0: the configured deadline).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_delete_with_timeout(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    timeout_ms: u32,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
     boundary(out_error, || {
         // SAFETY: the caller passes NULL or a live handle and NULL or a NUL-terminated string.
         let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
         let name = unsafe { str_arg(name, "name") }?;
-        secrets.0.delete(name)
+        secrets.0.delete(name, deadline_from_timeout(timeout_ms))
     })
 }
 
 /// Drops the cache and fetches the job's secrets again, so later reads see other writers.
+/// On failure the cache stays empty and the next read fetches.
 #[no_mangle]
 pub extern "C" fn vdk_job_secrets_refresh(secrets: *const VdkJobSecrets, out_error: *mut *mut VdkError) -> VdkStatus {
+    vdk_job_secrets_refresh_with_timeout(secrets, 0, out_error)
+}
+
+/// `vdk_job_secrets_refresh` bounded by `timeout_ms` (0: the configured deadline).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_refresh_with_timeout(
+    secrets: *const VdkJobSecrets,
+    timeout_ms: u32,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
     boundary(out_error, || {
         // SAFETY: the caller passes NULL or a live handle.
-        unsafe { borrow_handle(secrets, "secrets") }?.0.refresh()
+        unsafe { borrow_handle(secrets, "secrets") }?
+            .0
+            .refresh(deadline_from_timeout(timeout_ms))
+    })
+}
+
+/// The name of the backend the handle uses: "default", "control-service", "memory", or
+/// "unavailable" when configuration chose none (its calls then fail with
+/// `VDK_STATUS_CONFIGURATION`). Borrowed from the handle; "" when `secrets` is NULL.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_backend(secrets: *const VdkJobSecrets) -> *const c_char {
+    guard(c"".as_ptr(), || {
+        // SAFETY: the caller passes NULL or a live handle.
+        match unsafe { secrets.as_ref() } {
+            Some(s) => s.1.as_ptr(),
+            None => c"".as_ptr(),
+        }
     })
 }
 

@@ -151,6 +151,11 @@ pub(crate) fn require_out<T>(ptr: *mut T, name: &str) -> Result<(), Error> {
     }
 }
 
+/// A per-call bound from C: `timeout_ms` of 0 means the configured deadline.
+pub(crate) fn deadline_from_timeout(timeout_ms: u32) -> Option<std::time::Instant> {
+    (timeout_ms > 0).then(|| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(timeout_ms)))
+}
+
 /// Hands JSON to C as a new NUL-terminated string for `vdk_string_free`.
 pub(crate) fn into_c_string(json: &SecretBuffer) -> Result<*mut c_char, Error> {
     let bytes = json

@@ -2,17 +2,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Instant;
 
 use crate::client::SecretsClient;
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::secret::SecretMap;
 
-/// Where a job's secrets live. Blocking: the job layer serves synchronous hosts.
+/// Where a job's secrets live. Blocking: the job layer serves synchronous hosts. `deadline`
+/// bounds the call (`None`: the configured deadline).
 pub trait SecretsBackend: Send + Sync {
     fn name(&self) -> &str;
-    fn read(&self, job: &str, team: &str) -> Result<SecretMap>;
-    fn write(&self, job: &str, team: &str, secrets: &SecretMap) -> Result<()>;
+    fn read(&self, job: &str, team: &str, deadline: Option<Instant>) -> Result<SecretMap>;
+    fn write(&self, job: &str, team: &str, secrets: &SecretMap, deadline: Option<Instant>) -> Result<()>;
 }
 
 /// The Control Service, through [`SecretsClient`].
@@ -34,11 +36,11 @@ impl SecretsBackend for ControlServiceBackend {
     fn name(&self) -> &str {
         &self.name
     }
-    fn read(&self, job: &str, team: &str) -> Result<SecretMap> {
-        self.client.read_secrets_blocking(job, team, None)
+    fn read(&self, job: &str, team: &str, deadline: Option<Instant>) -> Result<SecretMap> {
+        self.client.read_secrets_blocking(job, team, deadline)
     }
-    fn write(&self, job: &str, team: &str, secrets: &SecretMap) -> Result<()> {
-        self.client.write_secrets_blocking(job, team, secrets, None)
+    fn write(&self, job: &str, team: &str, secrets: &SecretMap, deadline: Option<Instant>) -> Result<()> {
+        self.client.write_secrets_blocking(job, team, secrets, deadline)
     }
 }
 
@@ -52,14 +54,14 @@ impl SecretsBackend for MemoryBackend {
     fn name(&self) -> &str {
         "memory"
     }
-    fn read(&self, job: &str, team: &str) -> Result<SecretMap> {
+    fn read(&self, job: &str, team: &str, _: Option<Instant>) -> Result<SecretMap> {
         let store = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
         Ok(store
             .get(&(team.to_string(), job.to_string()))
             .cloned()
             .unwrap_or_default())
     }
-    fn write(&self, job: &str, team: &str, secrets: &SecretMap) -> Result<()> {
+    fn write(&self, job: &str, team: &str, secrets: &SecretMap, _: Option<Instant>) -> Result<()> {
         let mut store = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
         store.insert((team.to_string(), job.to_string()), secrets.clone());
         Ok(())
@@ -74,10 +76,10 @@ impl SecretsBackend for Unavailable {
     fn name(&self) -> &str {
         "unavailable"
     }
-    fn read(&self, _: &str, _: &str) -> Result<SecretMap> {
+    fn read(&self, _: &str, _: &str, _: Option<Instant>) -> Result<SecretMap> {
         Err(self.0.clone())
     }
-    fn write(&self, _: &str, _: &str, _: &SecretMap) -> Result<()> {
+    fn write(&self, _: &str, _: &str, _: &SecretMap, _: Option<Instant>) -> Result<()> {
         Err(self.0.clone())
     }
 }

@@ -73,69 +73,70 @@ impl JobSecrets {
         self.backend.name()
     }
 
-    /// One secret's value; `None` when it is not set.
-    pub fn get(&self, name: &str) -> Result<Option<Value>> {
-        let secrets = self.cached_or_fetch()?;
+    /// One secret's value; `None` when it is not set. `deadline` bounds a fetch on a cold
+    /// cache (`None`: the configured deadline), as it bounds the network part of every method.
+    pub fn get(&self, name: &str, deadline: Option<Instant>) -> Result<Option<Value>> {
+        let secrets = self.get_all(deadline)?;
         Ok(secrets.get(name).cloned())
     }
 
     /// All secrets of the job.
-    pub fn get_all(&self) -> Result<Arc<SecretMap>> {
-        self.cached_or_fetch()
+    pub fn get_all(&self, deadline: Option<Instant>) -> Result<Arc<SecretMap>> {
+        self.cached_or_fetch(deadline)
     }
 
     /// Sets one secret (read, change, write the whole map).
-    pub fn set(&self, name: &str, value: Value) -> Result<()> {
+    pub fn set(&self, name: &str, value: Value, deadline: Option<Instant>) -> Result<()> {
         validate_name(name)?;
-        self.modify(|secrets| {
+        self.modify(deadline, |secrets| {
             secrets.insert(name.to_string(), value);
             true
         })
     }
 
     /// Removes one secret; removing an absent one writes nothing and is not an error.
-    pub fn delete(&self, name: &str) -> Result<()> {
-        self.modify(|secrets| secrets.remove(name))
+    pub fn delete(&self, name: &str, deadline: Option<Instant>) -> Result<()> {
+        self.modify(deadline, |secrets| secrets.remove(name))
     }
 
     /// Replaces all secrets of the job.
-    pub fn set_all(&self, secrets: SecretMap) -> Result<()> {
+    pub fn set_all(&self, secrets: SecretMap, deadline: Option<Instant>) -> Result<()> {
         for name in secrets.as_map().keys() {
             validate_name(name)?;
         }
         validate_size(&secrets)?;
         let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        self.backend.write(&self.job, &self.team, &secrets)?;
+        self.backend.write(&self.job, &self.team, &secrets, deadline)?;
         self.store(secrets);
         Ok(())
     }
 
     /// Drops the cache and fetches the secrets again.
-    pub fn refresh(&self) -> Result<()> {
+    pub fn refresh(&self, deadline: Option<Instant>) -> Result<()> {
         let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
         *self.cache.write().unwrap_or_else(|p| p.into_inner()) = None;
-        let fresh = self.backend.read(&self.job, &self.team)?;
+        let fresh = self.backend.read(&self.job, &self.team, deadline)?;
         self.store(fresh);
         Ok(())
     }
 
-    fn modify(&self, change: impl FnOnce(&mut SecretMap) -> bool) -> Result<()> {
+    fn modify(&self, deadline: Option<Instant>, change: impl FnOnce(&mut SecretMap) -> bool) -> Result<()> {
         let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
         let mut secrets = match self.fresh_cache() {
             Some(cached) => (*cached).clone(),
-            None => self.backend.read(&self.job, &self.team)?,
+            None => self.backend.read(&self.job, &self.team, deadline)?,
         };
         if !change(&mut secrets) {
             self.store(secrets);
             return Ok(());
         }
         validate_size(&secrets)?;
-        self.backend.write(&self.job, &self.team, &secrets)?;
+        self.backend.write(&self.job, &self.team, &secrets, deadline)?;
         self.store(secrets);
         Ok(())
     }
 
-    fn cached_or_fetch(&self) -> Result<Arc<SecretMap>> {
+    fn cached_or_fetch(&self, deadline: Option<Instant>) -> Result<Arc<SecretMap>> {
         if let Some(secrets) = self.fresh_cache() {
             return Ok(secrets);
         }
@@ -144,7 +145,7 @@ impl JobSecrets {
         if let Some(secrets) = self.fresh_cache() {
             return Ok(secrets);
         }
-        let fetched = self.backend.read(&self.job, &self.team)?;
+        let fetched = self.backend.read(&self.job, &self.team, deadline)?;
         Ok(self.store(fetched))
     }
 
