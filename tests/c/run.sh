@@ -51,32 +51,32 @@ cc "${cflags[@]}" -fsyntax-only -x c "$root/include/vdk_secrets.h"
 c++ -std=c++17 -Wall -Wextra -Werror -I"$root/include" -fsyntax-only "$root/tests/c/header_compiles.cpp"
 
 run=()
+extra_cflags=()
 case "$checker" in
   valgrind)
-    cc "${cflags[@]}" "$root/tests/c/test_client.c" -o "$build/test_client" \
-      -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
-    run=(valgrind --quiet --num-callers=50 --suppressions="$root/tests/c/valgrind.supp" --leak-check=full --show-leak-kinds=definite,indirect
-         --errors-for-leak-kinds=definite,indirect --error-exitcode=3 --child-silent-after-fork=${VDK_VALGRIND_CHILD_SILENT:-yes})
+    run=(valgrind --quiet --num-callers=50 --suppressions="$root/tests/c/valgrind.supp" --leak-check=full
+         --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=3
+         --child-silent-after-fork=${VDK_VALGRIND_CHILD_SILENT:-yes})
     ;;
   asan)
-    cc "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer "$root/tests/c/test_client.c" \
-      -o "$build/test_client_asan" -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
+    extra_cflags=(-fsanitize=address,undefined -fno-omit-frame-pointer)
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-    build_bin=$build/test_client_asan
     ;;
-  none)
-    cc "${cflags[@]}" "$root/tests/c/test_client.c" -o "$build/test_client" \
-      -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
-    ;;
+  none) ;;
   *) echo "unknown VDK_C_CHECKER=$checker" >&2; exit 2 ;;
 esac
 
 # Diagnostics on at the most verbose level: the secret and the token must not show up.
 status=0
-VDK_TEST_URL=$url VDK_TEST_TOKEN_URL=$url/oauth/token VDK_TEST_API_TOKEN=$api_token \
-VDK_TEST_TLS_URL=$tls_url VDK_TEST_CA=$work/tls/ca.pem VDK_SECRETS_LOG=trace \
-  "${run[@]}" "${build_bin:-$build/test_client}" 2>"$work/stderr" || status=$?
-grep -v '^vdk-secrets \(DEBUG\|TRACE\|INFO\)' "$work/stderr" >&2 || true
+for test in test_client test_job; do
+  cc "${cflags[@]}" "${extra_cflags[@]}" "$root/tests/c/$test.c" -o "$build/$test-$checker" \
+    -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
+  VDK_TEST_URL=$url VDK_TEST_TOKEN_URL=$url/oauth/token VDK_TEST_API_TOKEN=$api_token \
+  VDK_TEST_TLS_URL=$tls_url VDK_TEST_CA=$work/tls/ca.pem VDK_SECRETS_LOG=trace \
+    "${run[@]}" "$build/$test-$checker" 2>"$work/stderr-$test" || status=$?
+  grep -v '^vdk-secrets \(DEBUG\|TRACE\|INFO\)' "$work/stderr-$test" >&2 || true
+done
+cat "$work"/stderr-* >"$work/stderr"
 if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" "$work/stderr"; then
   echo "FAIL: a secret value or the API token appeared on stderr" >&2
   status=1
