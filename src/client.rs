@@ -24,7 +24,10 @@ pub struct SecretsClient {
 
 struct Inner {
     config: Config,
-    base: String,
+    /// Parsed once: re-parsing the host (IDNA and all) on every call showed in profiles.
+    base: Url,
+    /// The base URL's path without its trailing slash ("" or "/prefix").
+    base_path: String,
     transport: Transport,
     auth: Option<Auth>,
 }
@@ -32,7 +35,7 @@ struct Inner {
 impl std::fmt::Debug for SecretsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecretsClient")
-            .field("base", &self.inner.base)
+            .field("base", &self.inner.base.as_str())
             .field("authenticated", &self.inner.auth.is_some())
             .finish()
     }
@@ -55,7 +58,7 @@ impl SecretsClient {
                 .with_countermeasures("Set control_service_rest_api_url (or VDK_CONTROL_SERVICE_REST_API_URL) to the Control Service's REST API URL, e.g. http://localhost:8092."));
         };
         let base = parse_url(url, "control_service_rest_api_url")?;
-        let base = base.as_str().trim_end_matches('/').to_string();
+        let base_path = base.path().trim_end_matches('/').to_string();
         let auth = match (&config.api_token, &config.api_token_authorization_url) {
             (Some(token), Some(url)) => Some(Auth::new(token.clone(), url)?),
             (Some(_), None) => {
@@ -73,6 +76,7 @@ impl SecretsClient {
             inner: Arc::new(Inner {
                 config,
                 base,
+                base_path,
                 transport,
                 auth,
             }),
@@ -170,15 +174,19 @@ impl SecretsClient {
                 )));
             }
         }
-        let encode = |s: &str| percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string();
-        let text = format!(
+        fn encode(s: &str) -> percent_encoding::PercentEncode<'_> {
+            percent_encoding::utf8_percent_encode(s, PATH_SEGMENT)
+        }
+        let path = format!(
             "{}/data-jobs/for-team/{}/jobs/{}/deployments/{}/secrets",
-            self.inner.base,
+            self.inner.base_path,
             encode(team_name),
             encode(job_name),
             encode(&self.inner.config.deployment_id)
         );
-        Url::parse(&text).map_err(|e| Error::invalid_argument(format!("cannot build the secrets URL: {e}")))
+        let mut url = self.inner.base.clone();
+        url.set_path(&path);
+        Ok(url)
     }
 
     /// One authenticated call: a 401 or 403 forces one token refresh and one replay.
