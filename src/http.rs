@@ -329,6 +329,13 @@ fn classify(e: reqwest::Error, spec: &RequestSpec<'_>) -> Failure {
             );
         return Failure::Fatal(error);
     }
+    if is_malformed_answer(&e) {
+        let error = Error::new(Status::Protocol, what, format!("{host} sent an answer that is not valid HTTP: {chain}"))
+            .with_countermeasures(
+                "Check that control_service_rest_api_url points at a VDK Control Service (and not at a proxy or another service).",
+            );
+        return Failure::Fatal(error);
+    }
     if e.is_connect() {
         return Failure::Connect(Error::new(
             Status::Network,
@@ -359,6 +366,20 @@ fn is_tls_failure(e: &reqwest::Error) -> bool {
         error.source().is_some_and(contains_rustls)
     }
     e.source().is_some_and(contains_rustls)
+}
+
+/// An answer that hyper could not parse (bad status line, bad headers) is not a network blip.
+fn is_malformed_answer(e: &reqwest::Error) -> bool {
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_parse() || h.is_parse_status() || h.is_parse_too_large() {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn error_chain(e: &reqwest::Error) -> String {
@@ -399,4 +420,51 @@ fn exhausted(error: Error, retries: u32) -> Error {
     }
     let why = format!("{} (after {retries} retries)", error.why());
     error.with_why(why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(factor: f64, max: f64) -> Transport {
+        let config = Config::from_json(&format!(
+            r#"{{"control_http_backoff_factor_seconds":{factor},"control_http_backoff_max_seconds":{max}}}"#
+        ))
+        .unwrap();
+        Transport::new(&config).unwrap()
+    }
+
+    #[test]
+    fn backoff_follows_upstream_schedule_with_equal_jitter() {
+        let t = transport(2.0, 120.0);
+        assert_eq!(t.backoff(1), Duration::ZERO, "the first retry goes at once");
+        for (retry, full) in [(2, 4.0), (3, 8.0), (4, 16.0), (7, 120.0), (30, 120.0)] {
+            for _ in 0..50 {
+                let wait = t.backoff(retry).as_secs_f64();
+                assert!(
+                    wait >= full / 2.0 && wait <= full,
+                    "retry {retry}: {wait} not in [{}, {full}]",
+                    full / 2.0
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_http_dates() {
+        assert_eq!(
+            parse_retry_after(&HeaderValue::from_static("7")),
+            Some(Duration::from_secs(7))
+        );
+        let later = SystemTime::now() + Duration::from_secs(30);
+        let date = HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap();
+        let parsed = parse_retry_after(&date).unwrap();
+        assert!(
+            parsed > Duration::from_secs(27) && parsed <= Duration::from_secs(30),
+            "{parsed:?}"
+        );
+        let past = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::UNIX_EPOCH)).unwrap();
+        assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("soon")), None);
+    }
 }
