@@ -373,7 +373,7 @@ fn is_malformed_answer(e: &reqwest::Error) -> bool {
     let mut source = e.source();
     while let Some(s) = source {
         if let Some(h) = s.downcast_ref::<hyper::Error>() {
-            if h.is_parse() || h.is_parse_status() || h.is_parse_too_large() {
+            if h.is_parse() {
                 return true;
             }
         }

@@ -302,6 +302,16 @@ mod tests {
     }
 
     #[test]
+    fn numbers_keep_their_exact_text() {
+        // Beyond u64, and floats that a fast float parser would round differently.
+        let text = br#"{"big":1125777777777777777772921504606846976,"f":0.1000000000000000055511151231257827,"i":-7,"e":1e400}"#;
+        let map = SecretMap::from_json(text).unwrap();
+        // Keys come back sorted; digits come back as sent (an exponent gains its sign).
+        let expected = r#"{"big":1125777777777777777772921504606846976,"e":1e+400,"f":0.1000000000000000055511151231257827,"i":-7}"#;
+        assert_eq!(std::str::from_utf8(map.to_json().as_bytes()).unwrap(), expected);
+    }
+
+    #[test]
     fn buffer_growth_keeps_content() {
         let mut b = SecretBuffer::with_capacity(1);
         for i in 0..1000u32 {
