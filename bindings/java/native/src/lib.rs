@@ -1,1 +1,331 @@
+//! JNI glue of the vdk-secrets Java binding: the native methods of
+//! `io.vdk.secrets.NativeBridge`, over the `vdk-secrets` Rust API.
+//!
+//! A separate library (`libvdk_secrets_jni.so`) so that the C library carries no JNI code.
+//!
+//! Conventions of every entry point:
+//! - the body runs inside `EnvUnowned::with_env`, which catches panics (`catch_unwind`); a
+//!   panic becomes `InternalErrorException`, a library error the exception of its status
+//!   ([`failure`]); a Java exception raised by Java code we call (a caller's `Map`) propagates
+//!   unchanged;
+//! - a null Java argument is refused with INVALID_ARGUMENT, never dereferenced;
+//! - handles are `Box` pointers passed as `long`; the Java side guarantees a handle is freed
+//!   once and never while a call on it is in flight (see `NativeHandle.java`), and passes 0
+//!   for none, which we refuse;
+//! - `timeoutNanos < 0` means "the configured deadline"; otherwise the call (retries
+//!   included) must end within that many nanoseconds from now.
 
+mod cache;
+mod convert;
+mod failure;
+mod strings;
+
+use std::time::{Duration, Instant};
+
+use jni::objects::{JClass, JObject, JString};
+use jni::sys::jlong;
+use jni::{Env, EnvUnowned};
+use vdk_secrets::{Config, Error, JobSecrets, SecretMap, SecretsClient};
+
+use crate::cache::cache;
+use crate::convert::{java_to_secret_map, java_to_value, secrets_to_java, value_to_java};
+use crate::failure::{entry, Failure, Res};
+use crate::strings::{new_string, read_string};
+
+fn deadline(timeout_nanos: jlong) -> Res<Option<Instant>> {
+    let Ok(nanos) = u64::try_from(timeout_nanos) else {
+        return Ok(None);
+    };
+    Instant::now()
+        .checked_add(Duration::from_nanos(nanos))
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument("the timeout is too large").into())
+}
+
+fn closed(what: &str) -> Failure {
+    Error::invalid_argument(format!("the {what} is closed")).into()
+}
+
+/// # Safety
+/// `handle` is 0 or a pointer from `clientNew` that has not been freed.
+unsafe fn client_ref<'a>(handle: jlong) -> Res<&'a SecretsClient> {
+    // SAFETY: per the contract above.
+    unsafe { (handle as usize as *const SecretsClient).as_ref() }.ok_or_else(|| closed("SecretsClient"))
+}
+
+/// # Safety
+/// `handle` is 0 or a pointer from `jobNew` that has not been freed.
+unsafe fn job_ref<'a>(handle: jlong) -> Res<&'a JobSecrets> {
+    // SAFETY: per the contract above.
+    unsafe { (handle as usize as *const JobSecrets).as_ref() }.ok_or_else(|| closed("JobSecrets"))
+}
+
+/// A Java `Map` of configuration keys, or null for the `VDK_*` environment variables. The map
+/// is converted into a wiping container (it may hold the API token).
+fn config_from(env: &mut Env<'_>, config: &JObject<'_>) -> Res<Config> {
+    if config.is_null() {
+        return Ok(Config::from_env()?);
+    }
+    let cache = cache(env)?;
+    let map = java_to_secret_map(env, cache, config, "the configuration", 1)?;
+    Ok(Config::from_map(map.as_map())?)
+}
+
+fn name_arg(env: &Env<'_>, name: &JString<'_>, what: &str) -> Res<String> {
+    read_string(env, name, what)
+}
+
+// ---- SecretsClient ------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientNew<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    config: JObject<'l>,
+) -> jlong {
+    entry(&mut env, |env| {
+        let client = SecretsClient::new(config_from(env, &config)?)?;
+        Ok(Box::into_raw(Box::new(client)) as jlong)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientFree<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) {
+    entry(&mut env, |_| {
+        if handle != 0 {
+            // SAFETY: the Java side frees each handle once, after its last call ended.
+            drop(unsafe { Box::from_raw(handle as usize as *mut SecretsClient) });
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientRead<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    job: JString<'l>,
+    team: JString<'l>,
+    timeout_nanos: jlong,
+) -> JObject<'l> {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call (see NativeHandle.java).
+        let client = unsafe { client_ref(handle) }?;
+        let job = name_arg(env, &job, "jobName")?;
+        let team = name_arg(env, &team, "teamName")?;
+        let secrets = client.read_secrets_blocking(&job, &team, deadline(timeout_nanos)?)?;
+        let cache = cache(env)?;
+        secrets_to_java(env, cache, &secrets)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientWrite<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    job: JString<'l>,
+    team: JString<'l>,
+    secrets: JObject<'l>,
+    timeout_nanos: jlong,
+) {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call (see NativeHandle.java).
+        let client = unsafe { client_ref(handle) }?;
+        let job = name_arg(env, &job, "jobName")?;
+        let team = name_arg(env, &team, "teamName")?;
+        let cache = cache(env)?;
+        let secrets = java_to_secret_map(env, cache, &secrets, "secrets", 1)?;
+        client.write_secrets_blocking(&job, &team, &secrets, deadline(timeout_nanos)?)?;
+        Ok(())
+    })
+}
+
+// ---- JobSecrets ---------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobNew<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    job: JString<'l>,
+    team: JString<'l>,
+    config: JObject<'l>,
+) -> jlong {
+    entry(&mut env, |env| {
+        let job = name_arg(env, &job, "jobName")?;
+        let team = name_arg(env, &team, "teamName")?;
+        let config = config_from(env, &config)?;
+        let secrets = JobSecrets::new(&job, &team, &config)?;
+        Ok(Box::into_raw(Box::new(secrets)) as jlong)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobFree<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) {
+    entry(&mut env, |_| {
+        if handle != 0 {
+            // SAFETY: the Java side frees each handle once, after its last call ended.
+            drop(unsafe { Box::from_raw(handle as usize as *mut JobSecrets) });
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobBackend<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call.
+        let secrets = unsafe { job_ref(handle) }?;
+        Ok(new_string(env, secrets.backend_name())?)
+    })
+}
+
+/// The secret `name`, or `defaultValue` (returned as is) when it is not set. A secret set to
+/// JSON null is returned as null, not as the default.
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobGet<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    name: JString<'l>,
+    timeout_nanos: jlong,
+    default_value: JObject<'l>,
+) -> JObject<'l> {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call.
+        let secrets = unsafe { job_ref(handle) }?;
+        let name = name_arg(env, &name, "name")?;
+        let all = secrets.get_all(deadline(timeout_nanos)?)?;
+        match all.get(&name) {
+            Some(value) => {
+                let cache = cache(env)?;
+                value_to_java(env, cache, value)
+            }
+            None => Ok(default_value),
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobGetAll<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    timeout_nanos: jlong,
+) -> JObject<'l> {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call.
+        let secrets = unsafe { job_ref(handle) }?;
+        let all = secrets.get_all(deadline(timeout_nanos)?)?;
+        let cache = cache(env)?;
+        secrets_to_java(env, cache, &all)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobSet<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    name: JString<'l>,
+    value: JObject<'l>,
+    timeout_nanos: jlong,
+) {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call.
+        let secrets = unsafe { job_ref(handle) }?;
+        let name = name_arg(env, &name, "name")?;
+        let cache = cache(env)?;
+        let mut value = java_to_value(env, cache, &value, "value", 2)?;
+        let result = secrets.set(&name, value.take(), deadline(timeout_nanos)?);
+        vdk_secrets::secret::scrub_value(&mut value);
+        Ok(result?)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobSetAll<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    all: JObject<'l>,
+    timeout_nanos: jlong,
+) {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call.
+        let secrets = unsafe { job_ref(handle) }?;
+        let cache = cache(env)?;
+        let map: SecretMap = java_to_secret_map(env, cache, &all, "secrets", 1)?;
+        Ok(secrets.set_all(map, deadline(timeout_nanos)?)?)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobDelete<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    name: JString<'l>,
+    timeout_nanos: jlong,
+) {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call.
+        let secrets = unsafe { job_ref(handle) }?;
+        let name = name_arg(env, &name, "name")?;
+        Ok(secrets.delete(&name, deadline(timeout_nanos)?)?)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobRefresh<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    timeout_nanos: jlong,
+) {
+    entry(&mut env, |_| {
+        // SAFETY: the handle is live for the duration of the call.
+        let secrets = unsafe { job_ref(handle) }?;
+        Ok(secrets.refresh(deadline(timeout_nanos)?)?)
+    })
+}
+
+// ---- misc -------------------------------------------------------------------------------
+
+/// "vdk-secrets X.Y.Z" of the Rust library linked into the glue.
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_version<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| Ok(new_string(env, vdk_secrets::VERSION)?))
+}
+
+/// Panics on purpose, so tests can check that a panic becomes `InternalErrorException` and
+/// that the JVM goes on. `mode` 1 panics with a `String` payload, anything else with a `&str`.
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_selfTestPanic<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    mode: jni::sys::jint,
+) {
+    entry(&mut env, |_| -> Res<()> {
+        if mode == 1 {
+            panic!("{}", format!("self-test panic, mode {mode}"));
+        }
+        panic!("self-test panic");
+    })
+}

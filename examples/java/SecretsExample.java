@@ -1,0 +1,61 @@
+import io.vdk.secrets.JobSecrets;
+import io.vdk.secrets.NotFoundException;
+import io.vdk.secrets.Secrets;
+import io.vdk.secrets.SecretsClient;
+import io.vdk.secrets.VdkSecretsException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sets and reads a data job's secrets against a running Control Service.
+ *
+ * <p>Configuration comes from VDK_* environment variables, as in a data job:
+ * VDK_CONTROL_SERVICE_REST_API_URL (required), and VDK_API_TOKEN with
+ * VDK_API_TOKEN_AUTHORIZATION_URL when the service wants authentication.
+ *
+ * <pre>
+ *   java -cp bindings/java/target/vdk-secrets-0.1.0.jar examples/java/SecretsExample.java [job] [team]
+ * </pre>
+ */
+public class SecretsExample {
+    public static void main(String[] args) {
+        String job = args.length > 0 ? args[0] : "example-job";
+        String team = args.length > 1 ? args[1] : "example-team";
+        if (System.getenv("VDK_CONTROL_SERVICE_REST_API_URL") == null) {
+            System.err.println("Set VDK_CONTROL_SERVICE_REST_API_URL to the Control Service's REST API URL.");
+            System.exit(2);
+        }
+        System.out.println("native library: " + SecretsClient.nativeVersion());
+
+        // The whole map at once, through the client.
+        try (SecretsClient client = SecretsClient.fromEnvironment()) {
+            client.writeSecrets(job, team, Map.of(
+                    "api-key", "sk-abc123",
+                    "db", Map.of("host", "db.example.com", "port", 5432, "replicas", List.of("r1", "r2")),
+                    "debug", false));
+            Secrets secrets = client.readSecrets(job, team, Duration.ofSeconds(10));
+            System.out.println("read " + secrets.size() + " secrets: " + secrets); // values masked
+            System.out.println("db.port = " + ((Map<?, ?>) secrets.get("db")).get("port"));
+        } catch (NotFoundException e) {
+            System.err.println("no such job or team: " + e.getMessage());
+            System.exit(1);
+        } catch (VdkSecretsException e) {
+            System.err.println(e + "\nwhat to do: " + e.countermeasures());
+            System.exit(1);
+        }
+
+        // One secret at a time, as data-job code does (cached reads).
+        try (JobSecrets secrets = JobSecrets.fromEnvironment(job, team)) {
+            secrets.set("rotated-at", System.currentTimeMillis());
+            secrets.delete("debug");
+            System.out.println("backend: " + secrets.backend());
+            System.out.println("api-key is " + ((String) secrets.get("api-key")).length() + " characters long");
+            System.out.println("timeout, default 30: " + secrets.get("timeout", 30L));
+            System.out.println("names now: " + secrets.getAll().keySet());
+        } catch (VdkSecretsException e) {
+            System.err.println(e + "\nwhat to do: " + e.countermeasures());
+            System.exit(1);
+        }
+    }
+}
