@@ -128,7 +128,7 @@ impl Error {
 
     /// One line: `what: why`.
     pub fn message(&self) -> String {
-        let mut line = format!("{}: {}", self.what, self.why);
+        let mut line = format!("{}: {}", self.what.trim_end_matches('.'), self.why);
         line.retain(|c| c != '\n' && c != '\r');
         line
     }

@@ -117,11 +117,12 @@ impl Transport {
     /// other non-2xx answers come back as `Answer`s for the caller to interpret.
     pub async fn send(&self, spec: &RequestSpec<'_>, deadline: Instant) -> Result<Answer> {
         let pool = self.pool()?;
+        let started = Instant::now();
         let (mut total, mut connect, mut read) = (0u32, 0u32, 0u32);
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let failure = match tokio::time::timeout(remaining, self.attempt(&pool.http, spec)).await {
-                Err(_) => return Err(self.deadline_error(spec, None, total)),
+                Err(_) => return Err(self.deadline_error(spec, None, total, started)),
                 Ok(Ok(answer)) => return Ok(answer),
                 Ok(Err(failure)) => failure,
             };
@@ -149,7 +150,7 @@ impl Transport {
             }
             let delay = self.backoff(total).max(retry_after.unwrap_or_default());
             if Instant::now() + delay >= deadline {
-                return Err(self.deadline_error(spec, Some(error), total - 1));
+                return Err(self.deadline_error(spec, Some(error), total - 1, started));
             }
             log::debug!(
                 "{}: attempt {} failed ({}); retrying in {} ms",
@@ -175,12 +176,12 @@ impl Transport {
         Duration::from_secs_f64(jittered)
     }
 
-    fn deadline_error(&self, spec: &RequestSpec<'_>, last: Option<Error>, retries: u32) -> Error {
-        let deadline = self.config.deadline.as_secs_f64();
+    fn deadline_error(&self, spec: &RequestSpec<'_>, last: Option<Error>, retries: u32, started: Instant) -> Error {
+        let waited = started.elapsed().as_secs_f64();
         match last {
             Some(error) => {
                 let why = format!(
-                    "{} (gave up after {retries} retries: the next one would pass the deadline)",
+                    "{} (gave up after {retries} retries: the next one would pass the call's deadline)",
                     error.why()
                 );
                 error.with_why(why)
@@ -188,10 +189,10 @@ impl Transport {
             None => Error::new(
                 Status::Network,
                 format!("Failed to {}", spec.operation),
-                format!("no answer within the call's deadline (control_http_deadline_seconds={deadline})"),
+                format!("no answer before the call's deadline ({waited:.1} s; set by the per-call timeout or control_http_deadline_seconds)"),
             )
             .with_countermeasures(
-                "Check that the Control Service is reachable and healthy; raise control_http_deadline_seconds if calls are legitimately slow.",
+                "Check that the Control Service is reachable and healthy; allow more time (per-call timeout or control_http_deadline_seconds) if calls are legitimately slow.",
             ),
         }
     }

@@ -15,3 +15,11 @@ step "Rust tests (library, local Control Service)"
 cargo test --quiet --workspace
 step "C tests under valgrind"
 tests/c/run.sh
+step "release build (bindings, CLI, examples)"
+cargo build --quiet --release -p vdk-secrets -p vdk-secrets-cli -p vdk-control-service -p vdk-secrets-jni
+step "Go binding (go vet, go test -race, example)"
+bindings/go/test.sh
+step "Java binding (mvn -B verify, example)"
+bindings/java/test.sh
+step "quickstart, end to end"
+examples/quickstart.sh
