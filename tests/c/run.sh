@@ -24,14 +24,15 @@ trap cleanup EXIT
 cargo build --quiet -p vdk-secrets -p vdk-control-service
 lib=$root/target/debug
 
-# Starts the local service with the given flags; prints its base URL.
+# Starts the local service with the given flags and sets $service_url. Runs in this shell (not
+# a command substitution), so the cleanup trap knows every pid.
 start_service() {
-  local log=$work/service-$RANDOM.out
+  local log=$work/service-${#pids[@]}.out
   "$lib/vdk-control-service" "$@" >"$log" 2>"$log.err" &
   pids+=($!)
   for _ in $(seq 1 100); do
     if grep -q '^listening on ' "$log"; then
-      sed -n 's/^listening on //p' "$log" | head -n1
+      service_url=$(sed -n 's/^listening on //p' "$log" | head -n1)
       return 0
     fi
     sleep 0.1
@@ -43,8 +44,10 @@ start_service() {
 
 api_token="c-test-refresh-token-$RANDOM$RANDOM"
 printf '%s' "$api_token" >"$work/api-token"
-url=$(start_service --enable-faults --api-token-file "$work/api-token" --token-lifetime-secs 2)
-tls_url=$(start_service --tls-self-signed "$work/tls")
+start_service --enable-faults --api-token-file "$work/api-token" --token-lifetime-secs 2
+url=$service_url
+start_service --tls-self-signed "$work/tls"
+tls_url=$service_url
 
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
 cc "${cflags[@]}" -fsyntax-only -x c "$root/include/vdk_secrets.h"
