@@ -14,25 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "vdk_secrets.h"
 
-static int passed, failed;
 static const char *url, *token_url, *api_token, *tls_url, *ca_path;
 
-/* A value no error text, log line or debug print may ever show. */
-#define CANARY "sk-canary-7f3a9c1d"
-
-#define CHECK(cond, ...)                                                      \
-  do {                                                                        \
-    if (cond) {                                                               \
-      passed++;                                                               \
-    } else {                                                                  \
-      failed++;                                                               \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);         \
-      fprintf(stderr, __VA_ARGS__);                                           \
-      fputc('\n', stderr);                                                    \
-    }                                                                         \
-  } while (0)
 
 static char *fmt(const char *format, ...) {
   va_list args;
@@ -41,12 +27,6 @@ static char *fmt(const char *format, ...) {
   if (vasprintf(&out, format, args) < 0) abort();
   va_end(args);
   return out;
-}
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Fast retries so fault tests end quickly; `extra` adds keys (starts with a comma or is ""). */
@@ -428,15 +408,6 @@ static void test_tls(void) {
   CHECK(read_job(client, "tls", &out, NULL) == VDK_STATUS_OK, "verify off");
   vdk_string_free(out);
   vdk_client_free(client);
-}
-
-static const char *need(const char *name) {
-  const char *value = getenv(name);
-  if (!value || !*value) {
-    fprintf(stderr, "%s is not set; run tests/c/run.sh\n", name);
-    exit(2);
-  }
-  return value;
 }
 
 int main(void) {

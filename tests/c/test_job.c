@@ -8,29 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "vdk_secrets.h"
 
-static int passed, failed;
 static const char *url, *token_url, *api_token;
-
-#define CANARY "sk-canary-7f3a9c1d"
-#define CHECK(cond, ...)                                                      \
-  do {                                                                        \
-    if (cond) {                                                               \
-      passed++;                                                               \
-    } else {                                                                  \
-      failed++;                                                               \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);         \
-      fprintf(stderr, __VA_ARGS__);                                           \
-      fputc('\n', stderr);                                                    \
-    }                                                                         \
-  } while (0)
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *service_config(void) {
   char *out = NULL;
@@ -220,15 +201,6 @@ static void test_control_service_backend(void) {
   vdk_string_free(value);
   vdk_client_free(client);
   free(config);
-}
-
-static const char *need(const char *name) {
-  const char *value = getenv(name);
-  if (!value || !*value) {
-    fprintf(stderr, "%s is not set; run tests/c/run.sh\n", name);
-    exit(2);
-  }
-  return value;
 }
 
 int main(void) {
