@@ -3,7 +3,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-step() { printf '\n== %s\n' "$*"; }
+steps=0
+# Each step is a suite that exits non-zero on any failure (set -e stops the run there).
+step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
 
 step "format"
 cargo fmt --all --check
@@ -25,3 +27,4 @@ step "Java binding (mvn -B verify, example)"
 bindings/java/test.sh
 step "quickstart, end to end"
 examples/quickstart.sh
+printf '\nrun-all: %d passed, 0 failed\n' "$steps"

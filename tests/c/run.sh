@@ -85,5 +85,5 @@ if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" "$work/stderr"; then
   status=1
 fi
 log_lines=$(grep -c '^vdk-secrets ' "$work/stderr" || true)
-echo "c abi: $log_lines diagnostic lines checked for secrets ($checker)"
+echo "c tests: $log_lines diagnostic lines checked for secrets ($checker)"
 exit "$status"

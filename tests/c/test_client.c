@@ -424,6 +424,6 @@ int main(void) {
   test_threads();
   test_fork();
   test_tls();
-  printf("c abi: %d passed, %d failed\n", passed, failed);
+  printf("c-abi: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -210,6 +210,6 @@ int main(void) {
   test_memory_backend();
   test_backend_choice_errors();
   test_control_service_backend();
-  printf("c job secrets: %d passed, %d failed\n", passed, failed);
+  printf("c-job-secrets: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }
