@@ -7,6 +7,13 @@
 //!
 //! Environment: VDK_BENCH_URL (use a running server instead of starting one),
 //! VDK_BENCH_CALLS (per round, default 5000), VDK_BENCH_ROUNDS (default 7).
+//!
+//! Matrix mode (used by `benches/matrix.sh`): VDK_BENCH_MATRIX=read runs VDK_BENCH_THREADS
+//! threads (default 1) reading through one shared `SecretsClient` for VDK_BENCH_SECONDS
+//! (default 1) per round, VDK_BENCH_ROUNDS rounds (default 3), recording every call's latency;
+//! prints `RESULT rps=.. p50=.. p99=.. cpu=..` (medians over rounds; µs; client CPU per read).
+//! VDK_BENCH_MATRIX=write does VDK_BENCH_CALLS sequential writes per round instead. Needs
+//! VDK_BENCH_URL; the read mode does not write (the server may be a static one).
 
 use std::ffi::{c_char, CStr};
 use std::io::{BufRead, BufReader};
@@ -114,7 +121,87 @@ fn report(label: &str, rounds: &[Round]) -> (f64, f64) {
     (us, cpu)
 }
 
+fn matrix(mode: &str) {
+    let env =
+        |name: &str, default: f64| -> f64 { std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default) };
+    let url = std::env::var("VDK_BENCH_URL").expect("VDK_BENCH_URL");
+    let (threads, seconds, rounds) = (
+        env("VDK_BENCH_THREADS", 1.0) as usize,
+        env("VDK_BENCH_SECONDS", 1.0),
+        env("VDK_BENCH_ROUNDS", 3.0) as usize,
+    );
+    let config_json = serde_json::json!({"control_service_rest_api_url": url}).to_string();
+    let client = SecretsClient::new(Config::from_json(&config_json).unwrap()).unwrap();
+    if mode == "write" {
+        let calls = env("VDK_BENCH_CALLS", 500.0) as u32;
+        let secrets =
+            SecretMap::from_json(br#"{"api-key":"sk-abc123xyz789","db-password":"secretpass","port":5432}"#).unwrap();
+        let write = || client.write_secrets_blocking(JOB, TEAM, &secrets, None).unwrap();
+        measure(calls / 5, write);
+        let rounds: Vec<Round> = (0..rounds).map(|_| measure(calls, write)).collect();
+        let us = median(
+            rounds
+                .iter()
+                .map(|r| r.wall.as_secs_f64() * 1e6 / r.calls as f64)
+                .collect(),
+        );
+        let cpu = median(
+            rounds
+                .iter()
+                .map(|r| r.cpu.as_secs_f64() * 1e6 / r.calls as f64)
+                .collect(),
+        );
+        println!("RESULT rps={:.0} us={us:.1} cpu={cpu:.1}", 1e6 / us);
+        return;
+    }
+    let read = || assert_eq!(client.read_secrets_blocking(JOB, TEAM, None).unwrap().len(), 3);
+    for _ in 0..200 {
+        read();
+    }
+    let (mut rps, mut p50, mut p99, mut cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let barrier = std::sync::Barrier::new(threads + 1);
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds) + Duration::from_millis(1);
+        let (mut all, wall, used) = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut lat = Vec::with_capacity(1 << 16);
+                        barrier.wait();
+                        while Instant::now() < deadline {
+                            let t0 = Instant::now();
+                            read();
+                            lat.push(t0.elapsed().as_nanos() as u64);
+                        }
+                        lat
+                    })
+                })
+                .collect();
+            barrier.wait();
+            let (t0, c0) = (Instant::now(), cpu_time());
+            let all: Vec<u64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+            (all, t0.elapsed(), cpu_time() - c0)
+        });
+        all.sort_unstable();
+        let n = all.len();
+        rps.push(n as f64 / wall.as_secs_f64());
+        p50.push(all[n / 2] as f64 / 1e3);
+        p99.push(all[n * 99 / 100] as f64 / 1e3);
+        cpu.push(used.as_secs_f64() * 1e6 / n as f64);
+    }
+    println!(
+        "RESULT rps={:.0} p50={:.1} p99={:.1} cpu={:.1}",
+        median(rps),
+        median(p50),
+        median(p99),
+        median(cpu)
+    );
+}
+
 fn main() {
+    if let Ok(mode) = std::env::var("VDK_BENCH_MATRIX") {
+        return matrix(&mode);
+    }
     let calls: u32 = std::env::var("VDK_BENCH_CALLS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -1,0 +1,93 @@
+// Command matrix is the Go binding's part of benches/matrix.sh: N goroutines reading through
+// one shared Client (ReadSecrets, decoded into a map) for a fixed time per round, every call's
+// latency recorded. Prints `RESULT rps=.. p50=.. p99=.. cpu=..` (medians over rounds; µs;
+// process CPU per read from getrusage).
+//
+//	go run ./bench/matrix -url URL -goroutines 16 -seconds 1 -rounds 3
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	vdksecrets "github.com/vdk-secrets/vdk-secrets/bindings/go"
+)
+
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	return v[len(v)/2]
+}
+
+func main() {
+	url := flag.String("url", "", "Control Service URL")
+	n := flag.Int("goroutines", 1, "concurrent readers")
+	seconds := flag.Float64("seconds", 1, "seconds per round")
+	rounds := flag.Int("rounds", 3, "rounds")
+	flag.Parse()
+	client, err := vdksecrets.NewClient(vdksecrets.Config{RestAPIURL: *url})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	read := func() {
+		m, err := client.ReadSecrets(ctx, "bench-job", "bench-team")
+		if err != nil || len(m) != 3 {
+			log.Fatalf("read: %v (%d secrets)", err, len(m))
+		}
+	}
+	for i := 0; i < 200; i++ {
+		read()
+	}
+	var rps, p50, p99, cpu []float64
+	for r := 0; r < *rounds; r++ {
+		lat := make([][]time.Duration, *n)
+		var ready, done sync.WaitGroup
+		start := make(chan struct{})
+		deadline := time.Now().Add(time.Duration(*seconds*1e9) + time.Millisecond)
+		for g := 0; g < *n; g++ {
+			ready.Add(1)
+			done.Add(1)
+			go func(g int) {
+				defer done.Done()
+				mine := make([]time.Duration, 0, 1<<16)
+				ready.Done()
+				<-start
+				for time.Now().Before(deadline) {
+					t0 := time.Now()
+					read()
+					mine = append(mine, time.Since(t0))
+				}
+				lat[g] = mine
+			}(g)
+		}
+		ready.Wait()
+		t0, c0 := time.Now(), cpuTime()
+		close(start)
+		done.Wait()
+		wall, used := time.Since(t0), cpuTime()-c0
+		var all []time.Duration
+		for _, mine := range lat {
+			all = append(all, mine...)
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+		k := len(all)
+		rps = append(rps, float64(k)/wall.Seconds())
+		p50 = append(p50, float64(all[k/2].Nanoseconds())/1e3)
+		p99 = append(p99, float64(all[k*99/100].Nanoseconds())/1e3)
+		cpu = append(cpu, float64(used.Nanoseconds())/1e3/float64(k))
+	}
+	fmt.Printf("RESULT rps=%.0f p50=%.1f p99=%.1f cpu=%.1f\n", median(rps), median(p50), median(p99), median(cpu))
+}
