@@ -1,11 +1,10 @@
 //! The command line, as clap sees it. What clap cannot express (which flags make sense
 //! together, in which order the changes apply) is checked in `plan.rs`.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use vdk_control_service::config::{DEFAULT_MAX_SECRETS_BYTES, DEFAULT_TOKEN_LIFETIME_SECS};
+use vdk_control_service::command::ServeArgs;
 
 /// Shown after `--help`: the exit codes and where the configuration comes from.
 pub const AFTER_HELP: &str = "\
@@ -69,7 +68,14 @@ pub enum Command {
                       'listening on <base URL>'. Stops cleanly (exit 0) on SIGTERM or SIGINT.",
         after_help = "Exit codes: 0 stopped by SIGTERM or SIGINT; 2 usage error; 3 cannot start \
                       (non-loopback address without --allow-non-loopback, unreadable token file, \
-                      unusable data directory or TLS files, address in use)."
+                      unusable data directory or TLS files, address in use).",
+        // The flags are those of the standalone `vdk-control-service`, but a command typed by
+        // hand gets a fixed port, and the CA of --tls-self-signed is announced on stderr.
+        mut_arg("listen", |arg| arg.value_name("ADDR").default_value("127.0.0.1:8092")),
+        mut_arg("tls_self_signed", |arg| arg.help(
+            "Generate a test CA (ca.pem) and a localhost certificate (cert.pem, key.pem) into DIR and \
+             serve HTTPS with them; clients trust it with VDK_CONTROL_HTTP_CA_BUNDLE=DIR/ca.pem"
+        ))
     )]
     Serve(ServeArgs),
 }
@@ -149,48 +155,19 @@ pub struct SecretsArgs {
     pub quiet: bool,
 }
 
-/// Flags of `vdk-secrets serve`; they mirror the standalone `vdk-control-service` binary.
-#[derive(Args, Debug)]
-pub struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8092")]
-    pub listen: SocketAddr,
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
 
-    /// Allow listening on a non-loopback address (this is a development server).
-    #[arg(long)]
-    pub allow_non_loopback: bool,
+    use super::*;
 
-    /// Keep secrets encrypted in this directory (created 0700); without it, in memory only.
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-
-    /// File holding the API token (the refresh token the token endpoint accepts); enables
-    /// authentication. Without it, the VDK_API_TOKEN environment variable is used if set.
-    #[arg(long, value_name = "FILE")]
-    pub api_token_file: Option<PathBuf>,
-
-    /// Lifetime of issued access tokens, in seconds.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_TOKEN_LIFETIME_SECS)]
-    pub token_lifetime_secs: u64,
-
-    /// Largest accepted secrets map, in bytes of compact UTF-8 JSON.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SECRETS_BYTES)]
-    pub max_secrets_bytes: usize,
-
-    /// Enable fault injection by job name and the /__admin endpoints (tests only).
-    #[arg(long)]
-    pub enable_faults: bool,
-
-    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
-    #[arg(long, value_name = "FILE", requires = "tls_key", conflicts_with = "tls_self_signed")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The PEM private key of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-
-    /// Generate a test CA (ca.pem) and a localhost certificate (cert.pem, key.pem) into DIR and
-    /// serve HTTPS with them; clients trust it with VDK_CONTROL_HTTP_CA_BUNDLE=DIR/ca.pem.
-    #[arg(long, value_name = "DIR")]
-    pub tls_self_signed: Option<PathBuf>,
+    #[test]
+    fn serve_listens_on_8092_by_default() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["vdk-secrets", "serve"]).unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("not the serve subcommand");
+        };
+        assert_eq!(args.listen, "127.0.0.1:8092".parse().unwrap());
+    }
 }

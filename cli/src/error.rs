@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use vdk_control_service::command::{StartError, StartErrorKind};
 use vdk_secrets::Status;
 
 pub const OK: u8 = 0;
@@ -67,6 +68,17 @@ pub fn exit_code(status: Status) -> u8 {
 impl From<vdk_secrets::Error> for CliError {
     fn from(error: vdk_secrets::Error) -> Self {
         CliError::new(exit_code(error.status()), error.message(), error.countermeasures())
+    }
+}
+
+/// `vdk-secrets serve` could not start: 3 for what the user can change, 10 otherwise.
+impl From<StartError> for CliError {
+    fn from(error: StartError) -> Self {
+        let code = match error.kind() {
+            StartErrorKind::Unusable => INVALID,
+            StartErrorKind::Internal => INTERNAL,
+        };
+        CliError::new(code, error.message(), error.countermeasures())
     }
 }
 

@@ -15,9 +15,10 @@
 //!   `fault-revoke` (the first request revokes all access tokens, so it answers 401).
 //!   Any other `fault-` name answers 400.
 //!
-//! Modules: [`config`] (what to start), `routes` (HTTP handlers), `auth` (tokens), `store`
-//! (per-job cache and locks) over `disk` (encrypted files), `json` (body checks), `faults`,
-//! `server` (connections, shutdown), `tls`.
+//! Modules: [`config`] (what to start), [`command`] (the flags and the run of a service
+//! process, shared by `vdk-control-service` and `vdk-secrets serve`), `routes` (HTTP handlers),
+//! `auth` (tokens), `store` (per-job cache and locks) over `disk` (encrypted files), `json`
+//! (body checks), `faults`, `server` (connections, shutdown), `tls`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -30,6 +31,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 mod auth;
+pub mod command;
 pub mod config;
 mod disk;
 mod error;

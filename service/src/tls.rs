@@ -86,7 +86,7 @@ pub fn generate_test_certificates(dir: &Path) -> io::Result<(TlsFiles, PathBuf)>
         .map_err(rcgen_error)?;
 
     fs::create_dir_all(dir)?;
-    let ca_pem = dir.join("ca.pem");
+    let ca_pem = ca_path(dir);
     let files = TlsFiles {
         cert_pem: dir.join("cert.pem"),
         key_pem: dir.join("key.pem"),
@@ -95,6 +95,11 @@ pub fn generate_test_certificates(dir: &Path) -> io::Result<(TlsFiles, PathBuf)>
     fs::write(&files.cert_pem, leaf_cert.pem())?;
     write_private(&files.key_pem, leaf_key.serialize_pem().as_bytes())?;
     Ok((files, ca_pem))
+}
+
+/// Where [`generate_test_certificates`] writes the CA certificate.
+pub(crate) fn ca_path(dir: &Path) -> PathBuf {
+    dir.join("ca.pem")
 }
 
 /// Writes a file only its owner can read, also when it already existed with wider modes.
