@@ -52,6 +52,11 @@ tls_url=$service_url
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
 cc "${cflags[@]}" -fsyntax-only -x c "$root/include/vdk_secrets.h"
 c++ -std=c++17 -Wall -Wextra -Werror -I"$root/include" -fsyntax-only "$root/tests/c/header_compiles.cpp"
+# The README's C quickstart must stay a program that compiles and links.
+awk '/^## C quickstart/ {on=1} on && /^```c$/ {code=1; next} code && /^```$/ {exit} code {print}' \
+  "$root/README.md" >"$work/readme_quickstart.c"
+test -s "$work/readme_quickstart.c"
+cc "${cflags[@]}" "$work/readme_quickstart.c" -o "$work/readme_quickstart" -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib"
 
 run=()
 extra_cflags=()
