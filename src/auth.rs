@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::HeaderValue;
-use reqwest::{Method, Url};
+use hyper::header::HeaderValue;
+use hyper::Method;
 use serde::Deserialize;
+use url::Url;
 
 use crate::error::{Error, Redactor, Result, Status};
 use crate::http::{RequestSpec, Transport};

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use reqwest::{Method, Url};
+use hyper::Method;
+use url::Url;
 
 use crate::auth::{parse_url, AccessToken, Auth};
 use crate::config::Config;

@@ -2,14 +2,20 @@
 //! deadline, and a bounded response body. Knows nothing of secrets or tokens beyond carrying
 //! them in wiping buffers.
 
-use std::error::Error as _;
+mod connection;
+mod tls;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
+use hyper::Method;
 use rand::Rng;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
-use reqwest::{Method, Url};
+use url::Url;
+
+use connection::{dial, DialError, Idle, Origin};
 
 use crate::config::Config;
 use crate::error::{Error, Redactor, Result, Status};
@@ -61,13 +67,23 @@ enum Failure {
 /// that makes concurrent token refreshes run once.
 pub(crate) struct Pool {
     generation: u64,
-    pub http: reqwest::Client,
+    idle: Idle,
     pub refresh_lock: tokio::sync::Mutex<()>,
+}
+
+impl Pool {
+    fn new() -> Self {
+        Pool {
+            generation: runtime::fork_generation(),
+            idle: Idle::default(),
+            refresh_lock: tokio::sync::Mutex::new(()),
+        }
+    }
 }
 
 pub(crate) struct Transport {
     config: Config,
-    roots: Vec<reqwest::Certificate>,
+    tls: tokio_rustls::TlsConnector,
     fixed_headers: HeaderMap,
     pool: Mutex<Arc<Pool>>,
 }
@@ -75,10 +91,7 @@ pub(crate) struct Transport {
 impl Transport {
     /// Reads the CA bundle, if any, and builds the pool. No network I/O.
     pub fn new(config: &Config) -> Result<Self> {
-        let roots = match &config.ca_bundle {
-            Some(path) => load_ca_bundle(path)?,
-            None => Vec::new(),
-        };
+        let tls = tokio_rustls::TlsConnector::from(tls::client_config(config)?);
         let mut fixed_headers = HeaderMap::new();
         fixed_headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         fixed_headers.insert(
@@ -93,12 +106,11 @@ impl Transport {
                 Error::invalid_argument("configuration key 'op_id_override' is not a valid header value")
             })?,
         );
-        let pool = build_pool(config, &roots)?;
         Ok(Transport {
             config: config.clone(),
-            roots,
+            tls,
             fixed_headers,
-            pool: Mutex::new(Arc::new(pool)),
+            pool: Mutex::new(Arc::new(Pool::new())),
         })
     }
 
@@ -106,7 +118,7 @@ impl Transport {
     pub fn pool(&self) -> Result<Arc<Pool>> {
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         if pool.generation != runtime::fork_generation() {
-            let stale = std::mem::replace(&mut *pool, Arc::new(build_pool(&self.config, &self.roots)?));
+            let stale = std::mem::replace(&mut *pool, Arc::new(Pool::new()));
             runtime::retire(Box::new(stale));
         }
         Ok(pool.clone())
@@ -121,7 +133,7 @@ impl Transport {
         let (mut total, mut connect, mut read) = (0u32, 0u32, 0u32);
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let failure = match tokio::time::timeout(remaining, self.attempt(&pool.http, spec)).await {
+            let failure = match tokio::time::timeout(remaining, self.attempt(&pool, spec)).await {
                 Err(_) => return Err(self.deadline_error(spec, None, total, started)),
                 Ok(Ok(answer)) => return Ok(answer),
                 Ok(Err(failure)) => failure,
@@ -197,20 +209,34 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, http: &reqwest::Client, spec: &RequestSpec<'_>) -> Result<Answer, Failure> {
-        let mut request = http.request(spec.method.clone(), spec.url.clone());
-        let mut headers = self.fixed_headers.clone();
-        if let Some(content_type) = spec.content_type {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        }
-        if let Some(authorization) = spec.authorization {
-            headers.insert(reqwest::header::AUTHORIZATION, authorization.clone());
-        }
-        request = request.headers(headers);
-        if let Some(body) = &spec.body {
-            request = request.body(body.clone());
-        }
-        let mut response = request.send().await.map_err(|e| classify(e, spec))?;
+    async fn attempt(&self, pool: &Pool, spec: &RequestSpec<'_>) -> Result<Answer, Failure> {
+        let origin = Origin::of(spec.url)
+            .ok_or_else(|| Failure::Fatal(Error::invalid_argument("the URL has no host to connect to")))?;
+        let read_timeout = self.config.read_timeout;
+        let mut pooled = pool.idle.take(&origin);
+        let (mut conn, response) = loop {
+            let reused = pooled.is_some();
+            let mut conn = match pooled.take() {
+                Some(conn) => conn,
+                None => dial(&origin, &self.tls, self.config.connect_timeout)
+                    .await
+                    .map_err(|e| dial_failure(e, spec, &origin))?,
+            };
+            let send = conn.sender.send_request(self.request(spec, &origin)?);
+            match tokio::time::timeout(read_timeout, conn.drive(send)).await {
+                Err(_) => return Err(read_timed_out(spec, &origin)),
+                Ok(Ok(Ok(response))) => break (conn, response),
+                // A kept-alive connection the server closed meanwhile: not a failure of this
+                // exchange, so dial a fresh one at once without spending a retry.
+                Ok(Err(e)) | Ok(Ok(Err(e))) if reused && !e.is_parse() => {
+                    log::debug!(
+                        "{}: a pooled connection was closed ({e}); dialling a new one",
+                        spec.operation
+                    );
+                }
+                Ok(Err(e)) | Ok(Ok(Err(e))) => return Err(exchange_failure(e, spec, &origin)),
+            }
+        };
         let status = response.status().as_u16();
         let success = (200..300).contains(&status);
         let limit = if success {
@@ -218,74 +244,79 @@ impl Transport {
         } else {
             MAX_ERROR_BODY
         };
-        if success && response.content_length().is_some_and(|n| n > limit) {
+        let declared = response
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if success && declared.is_some_and(|n| n > limit) {
             return Err(Failure::Fatal(too_large(spec, limit)));
         }
-        let mut body = SecretBuffer::with_capacity(response.content_length().unwrap_or(1024).min(limit) as usize);
+        let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        let mut incoming = response.into_body();
+        let mut body = SecretBuffer::with_capacity(declared.unwrap_or(1024).min(limit) as usize);
+        let mut complete = false;
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() as u64 + chunk.len() as u64 > limit {
-                        if success {
-                            return Err(Failure::Fatal(too_large(spec, limit)));
-                        }
-                        break; // enough of an error body to explain it
-                    }
-                    body.extend_from_slice(&chunk);
+            let frame = match tokio::time::timeout(read_timeout, conn.drive(incoming.frame())).await {
+                Err(_) if success => return Err(read_timed_out(spec, &origin)),
+                Err(_) => break,
+                Ok(Err(e)) | Ok(Ok(Some(Err(e)))) if success => return Err(exchange_failure(e, spec, &origin)),
+                Ok(Err(_)) | Ok(Ok(Some(Err(_)))) => break, // a broken error body still leaves its status
+                Ok(Ok(None)) => {
+                    complete = true;
+                    break;
                 }
-                Ok(None) => break,
-                Err(e) if success => return Err(classify(e, spec)),
-                Err(_) => break, // a broken error body still leaves its status
+                Ok(Ok(Some(Ok(frame)))) => frame,
+            };
+            let Ok(chunk) = frame.into_data() else { continue };
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                if success {
+                    return Err(Failure::Fatal(too_large(spec, limit)));
+                }
+                break; // enough of an error body to explain it
             }
+            body.extend_from_slice(&chunk);
+        }
+        if complete {
+            pool.idle.give_back(conn);
         }
         if RETRY_STATUSES.contains(&status) {
-            let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
             let error = Error::from_http_answer(status, spec.operation, body.as_bytes(), spec.redactor);
             return Err(Failure::Status(error, retry_after));
         }
         Ok(Answer { status, body })
     }
-}
 
-fn build_pool(config: &Config, roots: &[reqwest::Certificate]) -> Result<Pool> {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .connect_timeout(config.connect_timeout)
-        .read_timeout(config.read_timeout)
-        .tcp_nodelay(true)
-        .pool_idle_timeout(Duration::from_secs(60))
-        // A redirect could carry the Authorization header to a place the user never named.
-        .redirect(reqwest::redirect::Policy::none());
-    for root in roots {
-        builder = builder.add_root_certificate(root.clone());
+    /// The request in origin form, with the headers upstream sends and a wiping body.
+    fn request(&self, spec: &RequestSpec<'_>, origin: &Origin) -> Result<hyper::Request<Full<Bytes>>, Failure> {
+        let mut path = spec.url.path().to_string();
+        if let Some(query) = spec.url.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        let host = match (spec.url.host_str(), spec.url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => origin.host.clone(),
+        };
+        let mut request = hyper::Request::builder()
+            .method(spec.method.clone())
+            .uri(path)
+            .body(Full::new(spec.body.clone().unwrap_or_default()))
+            .map_err(|_| Failure::Fatal(Error::invalid_argument("cannot build the request")))?;
+        let headers = request.headers_mut();
+        headers.clone_from(&self.fixed_headers);
+        headers.insert(
+            HOST,
+            HeaderValue::from_str(&host).map_err(|_| Failure::Fatal(Error::invalid_argument("bad host")))?,
+        );
+        if let Some(content_type) = spec.content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        if let Some(authorization) = spec.authorization {
+            headers.insert(AUTHORIZATION, authorization.clone());
+        }
+        Ok(request)
     }
-    if !config.verify_ssl {
-        builder = builder.danger_accept_invalid_certs(true);
-    }
-    let http = builder
-        .build()
-        .map_err(|e| Error::configuration(format!("cannot set up HTTP: {}", error_chain(&e))))?;
-    Ok(Pool {
-        generation: runtime::fork_generation(),
-        http,
-        refresh_lock: tokio::sync::Mutex::new(()),
-    })
-}
-
-fn load_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>> {
-    let shown = path.display();
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::configuration(format!("cannot read the CA bundle {shown}: {e}"))
-            .with_countermeasures("Point control_http_ca_bundle at a readable PEM file of CA certificates.")
-    })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|_| Error::configuration(format!("the CA bundle {shown} is not valid PEM")))?;
-    if certs.is_empty() {
-        return Err(Error::configuration(format!(
-            "the CA bundle {shown} holds no certificate"
-        )));
-    }
-    Ok(certs)
 }
 
 /// One operation id per process, as upstream: 16 lowercase hex digits.
@@ -316,75 +347,79 @@ fn too_large(spec: &RequestSpec<'_>, limit: u64) -> Error {
     )
 }
 
-/// Turns a transport error into a retry class and a message that names the cause, not the URL
-/// (which is ours anyway) and never a header.
-fn classify(e: reqwest::Error, spec: &RequestSpec<'_>) -> Failure {
-    let what = format!("Failed to {}", spec.operation);
-    let host = spec.url.host_str().unwrap_or("the Control Service").to_string();
-    let chain = error_chain(&e);
-    if is_tls_failure(&e) {
-        let error = Error::new(Status::Network, what, format!("TLS with {host} failed: {chain}"))
-            .with_retryable(false)
-            .with_countermeasures(
-                "Check the server's certificate; set control_http_ca_bundle to the CA that signed it (control_http_verify_ssl=false only for development).",
-            );
-        return Failure::Fatal(error);
-    }
-    if is_malformed_answer(&e) {
-        let error = Error::new(Status::Protocol, what, format!("{host} sent an answer that is not valid HTTP: {chain}"))
-            .with_countermeasures(
-                "Check that control_service_rest_api_url points at a VDK Control Service (and not at a proxy or another service).",
-            );
-        return Failure::Fatal(error);
-    }
-    if e.is_connect() {
-        return Failure::Connect(Error::new(
-            Status::Network,
-            what,
-            format!("cannot connect to {host}: {chain}"),
-        ));
-    }
-    let why = if e.is_timeout() {
-        format!("no answer from {host} within control_http_read_timeout_seconds")
-    } else {
-        format!("the connection to {host} broke: {chain}")
-    };
-    Failure::Read(Error::new(Status::Network, what, why))
+fn what(spec: &RequestSpec<'_>) -> String {
+    format!("Failed to {}", spec.operation)
 }
 
-/// Certificate and handshake failures do not heal by retrying. rustls errors reach us nested
-/// in I/O errors (whose `source()` skips the wrapped error), so walk `get_ref()` too.
-fn is_tls_failure(e: &reqwest::Error) -> bool {
-    fn contains_rustls(error: &(dyn std::error::Error + 'static)) -> bool {
-        if error.downcast_ref::<rustls::Error>().is_some() {
+fn dial_failure(e: DialError, spec: &RequestSpec<'_>, origin: &Origin) -> Failure {
+    let host = &origin.host;
+    match e {
+        DialError::Tls(io) if contains_rustls(&io) => Failure::Fatal(
+            Error::new(Status::Network, what(spec), format!("TLS with {host} failed: {}", error_chain(&io)))
+                .with_retryable(false)
+                .with_countermeasures(
+                    "Check the server's certificate; set control_http_ca_bundle to the CA that signed it (control_http_verify_ssl=false only for development).",
+                ),
+        ),
+        DialError::Tls(io) | DialError::Io(io) => {
+            Failure::Connect(Error::new(Status::Network, what(spec), format!("cannot connect to {host}: {}", error_chain(&io))))
+        }
+        DialError::TimedOut => Failure::Connect(Error::new(
+            Status::Network,
+            what(spec),
+            format!("cannot connect to {host}: no connection within control_http_connect_timeout_seconds"),
+        )),
+        DialError::Handshake(e) => {
+            Failure::Connect(Error::new(Status::Network, what(spec), format!("cannot connect to {host}: {}", error_chain(&e))))
+        }
+    }
+}
+
+fn read_timed_out(spec: &RequestSpec<'_>, origin: &Origin) -> Failure {
+    Failure::Read(Error::new(
+        Status::Network,
+        what(spec),
+        format!(
+            "no answer from {} within control_http_read_timeout_seconds",
+            origin.host
+        ),
+    ))
+}
+
+/// An answer hyper could not parse is not a network blip; anything else that breaks an
+/// exchange (reset, early close) is, and is retried.
+fn exchange_failure(e: hyper::Error, spec: &RequestSpec<'_>, origin: &Origin) -> Failure {
+    let host = &origin.host;
+    if e.is_parse() {
+        return Failure::Fatal(
+            Error::new(Status::Protocol, what(spec), format!("{host} sent an answer that is not valid HTTP: {e}"))
+                .with_countermeasures(
+                    "Check that control_service_rest_api_url points at a VDK Control Service (and not at a proxy or another service).",
+                ),
+        );
+    }
+    Failure::Read(Error::new(
+        Status::Network,
+        what(spec),
+        format!("the connection to {host} broke: {}", error_chain(&e)),
+    ))
+}
+
+/// rustls errors reach us nested in I/O errors, whose `source()` skips the wrapped error.
+fn contains_rustls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        if contains_rustls(inner) {
             return true;
         }
-        if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-            if contains_rustls(inner) {
-                return true;
-            }
-        }
-        error.source().is_some_and(contains_rustls)
     }
-    e.source().is_some_and(contains_rustls)
+    error.source().is_some_and(contains_rustls)
 }
 
-/// An answer that hyper could not parse (bad status line, bad headers) is not a network blip.
-fn is_malformed_answer(e: &reqwest::Error) -> bool {
-    let mut source = e.source();
-    while let Some(s) = source {
-        if let Some(h) = s.downcast_ref::<hyper::Error>() {
-            if h.is_parse() {
-                return true;
-            }
-        }
-        source = s.source();
-    }
-    false
-}
-
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {
         let text = s.to_string();
@@ -393,26 +428,7 @@ fn error_chain(e: &reqwest::Error) -> String {
         }
         source = s.source();
     }
-    if parts.is_empty() {
-        parts.push(e.without_url_text());
-    }
     parts.join(": ")
-}
-
-trait WithoutUrlText {
-    fn without_url_text(&self) -> String;
-}
-
-impl WithoutUrlText for reqwest::Error {
-    fn without_url_text(&self) -> String {
-        if self.is_timeout() {
-            "timed out".into()
-        } else if self.is_body() {
-            "the body could not be read".into()
-        } else {
-            "request failed".into()
-        }
-    }
 }
 
 fn exhausted(error: Error, retries: u32) -> Error {

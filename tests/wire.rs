@@ -15,6 +15,12 @@ struct RawServer {
 
 /// Answers every connection with `answer`, recording the request head and body.
 fn raw_server(answer: &'static [u8]) -> RawServer {
+    raw_server_closing_after(answer, std::time::Duration::ZERO)
+}
+
+/// As `raw_server`, but keeps each connection open for `linger` after answering, then closes
+/// it: a keep-alive connection that dies while the client holds it idle.
+fn raw_server_closing_after(answer: &'static [u8], linger: std::time::Duration) -> RawServer {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -44,6 +50,7 @@ fn raw_server(answer: &'static [u8]) -> RawServer {
             head.push_str(&String::from_utf8_lossy(&body));
             recorded.lock().unwrap().push(head);
             let _ = stream.write_all(answer);
+            std::thread::sleep(linger);
         }
     });
     RawServer { url, requests }
@@ -176,4 +183,23 @@ fn error_bodies_that_echo_secrets_are_redacted() {
     assert_eq!(e.status(), Status::UserError);
     assert!(e.why().contains("value *** is not allowed"), "{}", e.why());
     assert!(!format!("{e:?} {e}").contains("sk-canary-7f3a9c1d"));
+}
+
+#[test]
+fn a_pooled_connection_closed_by_the_server_costs_no_retry() {
+    // Keep-alive answers, but the server closes each connection 10 ms later, while the client
+    // holds it in its pool.
+    let server = raw_server_closing_after(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        std::time::Duration::from_millis(10),
+    );
+    let c = client(
+        &server.url,
+        json!({"control_http_total_retries": 0, "control_http_read_retries": 0}),
+    );
+    for _ in 0..5 {
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        c.read_secrets_blocking("j", "t", None).unwrap();
+    }
+    assert_eq!(server.requests.lock().unwrap().len(), 5);
 }
