@@ -2,6 +2,8 @@
 //!
 //! Created lazily on first use, with a small worker pool (`VDK_SECRETS_WORKER_THREADS`,
 //! default 2): the work is network-bound, and a library must not fill its host with threads.
+//! `VDK_SECRETS_RUNTIME=current_thread` selects a runtime without workers, driven by the
+//! blocking callers themselves (see `caller_driven`).
 //!
 //! Fork safety: schedulers fork after using the library. The child inherits the runtime's
 //! memory but not its threads, so the old runtime can never run again. A `pthread_atfork`
@@ -51,6 +53,14 @@ fn worker_threads() -> usize {
         .map_or(DEFAULT_WORKER_THREADS, |n| n.min(MAX_WORKER_THREADS))
 }
 
+/// `VDK_SECRETS_RUNTIME=current_thread`: no worker threads; each blocking caller drives the
+/// I/O itself while it waits (the thread inside a call polls the shared reactor, the others
+/// are woken by it). One context switch per read instead of about two, a quarter less CPU per
+/// call in BENCHMARKS.md; the default stays the multi-thread runtime.
+fn caller_driven() -> bool {
+    std::env::var("VDK_SECRETS_RUNTIME").is_ok_and(|v| v.trim().eq_ignore_ascii_case("current_thread"))
+}
+
 fn current() -> Result<&'static Runtime> {
     let generation = fork_generation();
     let slot = CURRENT.load(Ordering::Acquire);
@@ -78,14 +88,18 @@ fn create(generation: u64) -> Result<&'static Runtime> {
             return Ok(&slot.runtime);
         }
     }
-    let runtime = Builder::new_multi_thread()
-        .worker_threads(worker_threads())
-        .thread_name("vdk-secrets-worker")
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::configuration(format!("cannot start the I/O runtime: {e}")).with_consequences("No call can be made.")
-        })?;
+    let mut builder = if caller_driven() {
+        Builder::new_current_thread()
+    } else {
+        let mut builder = Builder::new_multi_thread();
+        builder
+            .worker_threads(worker_threads())
+            .thread_name("vdk-secrets-worker");
+        builder
+    };
+    let runtime = builder.enable_all().build().map_err(|e| {
+        Error::configuration(format!("cannot start the I/O runtime: {e}")).with_consequences("No call can be made.")
+    })?;
     let slot: &'static Slot = Box::leak(Box::new(Slot {
         generation,
         runtime,
