@@ -74,7 +74,7 @@ impl Auth {
         if let Some(token) = self.usable(stale) {
             return Ok(token);
         }
-        let pool = transport.pool()?;
+        let pool = transport.pool();
         let _exchange = tokio::time::timeout_at(deadline.into(), pool.refresh_lock.lock())
             .await
             .map_err(|_| {

@@ -163,18 +163,7 @@ impl SecretsClient {
     }
 
     fn secrets_url(&self, job_name: &str, team_name: &str) -> Result<Url> {
-        for (what, name) in [("job_name", job_name), ("team_name", team_name)] {
-            if name.is_empty() || name == "." || name == ".." {
-                return Err(Error::invalid_argument(format!(
-                    "{what} must be a non-empty name other than '.' and '..'"
-                )));
-            }
-            if name.chars().any(char::is_control) {
-                return Err(Error::invalid_argument(format!(
-                    "{what} must not contain control characters"
-                )));
-            }
-        }
+        validate_job_and_team(job_name, team_name)?;
         fn encode(s: &str) -> percent_encoding::PercentEncode<'_> {
             percent_encoding::utf8_percent_encode(s, PATH_SEGMENT)
         }
@@ -243,4 +232,22 @@ impl SecretsClient {
             return Err(error);
         }
     }
+}
+
+/// Job and team names become path segments: non-empty, not `.` or `..` (which URL parsing
+/// would resolve away), no control characters. Everything else is percent-encoded.
+pub(crate) fn validate_job_and_team(job_name: &str, team_name: &str) -> Result<()> {
+    for (what, name) in [("job_name", job_name), ("team_name", team_name)] {
+        if name.is_empty() || name == "." || name == ".." {
+            return Err(Error::invalid_argument(format!(
+                "{what} must be a non-empty name other than '.' and '..'"
+            )));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(Error::invalid_argument(format!(
+                "{what} must not contain control characters"
+            )));
+        }
+    }
+    Ok(())
 }

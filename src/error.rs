@@ -24,23 +24,6 @@ pub enum Status {
     Panic = 99,
 }
 
-impl Status {
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::InvalidArgument => "invalid argument",
-            Status::Configuration => "configuration error",
-            Status::Authentication => "authentication error",
-            Status::NotFound => "not found",
-            Status::UserError => "user error",
-            Status::ServiceError => "service error",
-            Status::Network => "network error",
-            Status::Protocol => "protocol error",
-            Status::Panic => "internal error",
-        }
-    }
-}
-
 /// A failed call. Cheap to clone; safe to print.
 #[derive(Clone, PartialEq)]
 pub struct Error {

@@ -115,20 +115,20 @@ impl Transport {
     }
 
     /// The pool of the current runtime generation; rebuilt once in a forked child.
-    pub fn pool(&self) -> Result<Arc<Pool>> {
+    pub fn pool(&self) -> Arc<Pool> {
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         if pool.generation != runtime::fork_generation() {
             let stale = std::mem::replace(&mut *pool, Arc::new(Pool::new()));
             runtime::retire(Box::new(stale));
         }
-        Ok(pool.clone())
+        pool.clone()
     }
 
     /// Sends `spec` until it gets an answer that retrying cannot change, the retry budget is
     /// spent, or `deadline` passes. 5xx answers that survive the retries come back as errors;
     /// other non-2xx answers come back as `Answer`s for the caller to interpret.
     pub async fn send(&self, spec: &RequestSpec<'_>, deadline: Instant) -> Result<Answer> {
-        let pool = self.pool()?;
+        let pool = self.pool();
         let started = Instant::now();
         let (mut total, mut connect, mut read) = (0u32, 0u32, 0u32);
         loop {

@@ -132,8 +132,3 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     }
     Ok(current()?.block_on(future))
 }
-
-/// The global runtime's handle, for callers that spawn onto it.
-pub fn handle() -> Result<tokio::runtime::Handle> {
-    Ok(current()?.handle().clone())
-}

@@ -12,6 +12,7 @@ use serde_json::Value;
 pub use backend::{Backends, ControlServiceBackend, MemoryBackend, SecretsBackend};
 pub use validate::{validate_name, validate_size, MAX_SECRETS_BYTES};
 
+use crate::client::validate_job_and_team;
 use crate::config::Config;
 use crate::error::Result;
 use crate::secret::SecretMap;
@@ -166,15 +167,4 @@ impl JobSecrets {
         });
         secrets
     }
-}
-
-fn validate_job_and_team(job: &str, team: &str) -> Result<()> {
-    for (what, name) in [("job_name", job), ("team_name", team)] {
-        if name.is_empty() || name == "." || name == ".." || name.chars().any(char::is_control) {
-            return Err(crate::error::Error::invalid_argument(format!(
-                "{what} must be a non-empty name other than '.' and '..', without control characters"
-            )));
-        }
-    }
-    Ok(())
 }
