@@ -20,9 +20,14 @@ use tokio::runtime::{Builder, Runtime};
 
 use crate::error::{Error, Result};
 
+mod caller_wait;
+pub(crate) use caller_wait::{is_active as caller_waits, CallerPolledTcp};
+
 struct Slot {
     generation: u64,
     runtime: Runtime,
+    /// A current-thread runtime, driven by whichever caller is waiting (opt-in).
+    caller_driven: bool,
     /// The parent's slot in a forked child: kept reachable, never dropped.
     _previous: *const Slot,
 }
@@ -61,20 +66,20 @@ fn caller_driven() -> bool {
     std::env::var("VDK_SECRETS_RUNTIME").is_ok_and(|v| v.trim().eq_ignore_ascii_case("current_thread"))
 }
 
-fn current() -> Result<&'static Runtime> {
+fn current() -> Result<&'static Slot> {
     let generation = fork_generation();
     let slot = CURRENT.load(Ordering::Acquire);
     // SAFETY: slots are leaked boxes, never freed, so a non-null pointer stays valid.
     if let Some(slot) = unsafe { slot.as_ref() } {
         if slot.generation == generation {
-            return Ok(&slot.runtime);
+            return Ok(slot);
         }
     }
     create(generation)
 }
 
 #[cold]
-fn create(generation: u64) -> Result<&'static Runtime> {
+fn create(generation: u64) -> Result<&'static Slot> {
     REGISTER_ATFORK.call_once(|| {
         // SAFETY: registering a handler that only touches an atomic.
         unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
@@ -85,10 +90,11 @@ fn create(generation: u64) -> Result<&'static Runtime> {
     // SAFETY: as in `current`.
     if let Some(slot) = unsafe { existing.as_ref() } {
         if slot.generation == generation {
-            return Ok(&slot.runtime);
+            return Ok(slot);
         }
     }
-    let mut builder = if caller_driven() {
+    let caller_driven = caller_driven();
+    let mut builder = if caller_driven {
         Builder::new_current_thread()
     } else {
         let mut builder = Builder::new_multi_thread();
@@ -103,11 +109,12 @@ fn create(generation: u64) -> Result<&'static Runtime> {
     let slot: &'static Slot = Box::leak(Box::new(Slot {
         generation,
         runtime,
+        caller_driven,
         _previous: existing,
     }));
     // The previous slot, if any, belongs to the parent process: kept, never run or dropped.
     CURRENT.store(slot as *const Slot as *mut Slot, Ordering::Release);
-    Ok(&slot.runtime)
+    Ok(slot)
 }
 
 /// Keeps state of a dead generation alive for good. In a forked child, dropping the parent's
@@ -130,5 +137,13 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
         )
         .with_countermeasures("Use the async Rust API there, or call from an ordinary thread."));
     }
-    Ok(current()?.block_on(future))
+    let slot = current()?;
+    if slot.caller_driven {
+        return Ok(slot.runtime.block_on(future));
+    }
+    let _context = slot.runtime.enter();
+    caller_wait::block_on(future, fork_generation()).map_err(|e| {
+        Error::configuration(format!("cannot set up waiting for the call: {e}"))
+            .with_consequences("This thread cannot make blocking calls.")
+    })
 }

@@ -451,3 +451,66 @@ fn blocking_call_inside_an_async_runtime_is_refused_not_a_panic() {
     let read = rt.block_on(client.read_secrets("j", "t")).unwrap();
     assert!(read.is_empty());
 }
+
+/// Blocking calls wait on their own sockets (src/runtime/caller_wait.rs), which only a blocking
+/// call can drive; async calls use the reactor's. One client serves both, and the pool must
+/// never hand one kind to the other: a mix-up would fail the call, or cost a fresh connection,
+/// which the connection count below would show.
+#[test]
+fn blocking_and_async_calls_share_a_client_but_not_sockets() {
+    let service = authenticated_service();
+    let client = Arc::new(client(&service, json!({})));
+    client
+        .write_secrets_blocking("shared", "team", &map(json!({"k": "v"})), None)
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        for _ in 0..10 {
+            assert_eq!(client.read_secrets_blocking("shared", "team", None).unwrap().len(), 1);
+        }
+        let inner = client.clone();
+        rt.block_on(async move {
+            for _ in 0..10 {
+                assert_eq!(inner.read_secrets("shared", "team").await.unwrap().len(), 1);
+            }
+        });
+    }
+    assert_eq!(
+        service.stats().connections,
+        2,
+        "one kept-alive connection for the blocking calls, one for the async ones"
+    );
+    // And both kinds at once, from several threads and tasks.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..25 {
+                    assert_eq!(client.read_secrets_blocking("shared", "team", None).unwrap().len(), 1);
+                }
+            });
+        }
+        let inner = client.clone();
+        s.spawn(move || {
+            rt.block_on(async move {
+                let tasks: Vec<_> = (0..4)
+                    .map(|_| {
+                        let c = inner.clone();
+                        tokio::spawn(async move {
+                            for _ in 0..25 {
+                                assert_eq!(c.read_secrets("shared", "team").await.unwrap().len(), 1);
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            })
+        });
+    });
+    assert!(service.stats().connections <= 2 + 8, "{:?}", service.stats());
+}

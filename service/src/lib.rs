@@ -156,7 +156,7 @@ pub async fn start(config: ServiceConfig) -> io::Result<RunningService> {
         tls: tls.is_some(),
         state,
     };
-    let task = tokio::spawn(server::serve(listener, tls, router, shutdown_rx));
+    let task = tokio::spawn(server::serve(listener, tls, router, handle.state.clone(), shutdown_rx));
     Ok(RunningService { handle, shutdown, task })
 }
 

@@ -19,6 +19,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+
+use crate::state::{AppState, StatsCounters};
 use tower::ServiceExt;
 
 /// How long in-flight requests may take to finish after shutdown was asked for.
@@ -47,6 +49,7 @@ pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     router: Router,
+    state: Arc<AppState>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
@@ -54,6 +57,7 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
+                    StatsCounters::bump(&state.stats.connections);
                     connections.spawn(serve_connection(stream, tls.clone(), router.clone(), shutdown.clone()));
                 }
                 // Typically out of file descriptors: wait rather than spin.

@@ -20,6 +20,9 @@ pub struct Stats {
     pub secrets_puts: u64,
     /// Secrets requests answered 401 because of a missing, unknown, expired or revoked token.
     pub rejected_auth: u64,
+    /// TCP connections accepted: how a test sees whether a client keeps its connections alive.
+    #[serde(default)]
+    pub connections: u64,
 }
 
 #[derive(Default)]
@@ -28,6 +31,7 @@ pub struct StatsCounters {
     pub secrets_gets: AtomicU64,
     pub secrets_puts: AtomicU64,
     pub rejected_auth: AtomicU64,
+    pub connections: AtomicU64,
 }
 
 impl StatsCounters {
@@ -41,6 +45,7 @@ impl StatsCounters {
             secrets_gets: self.secrets_gets.load(Ordering::Relaxed),
             secrets_puts: self.secrets_puts.load(Ordering::Relaxed),
             rejected_auth: self.rejected_auth.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
         }
     }
 }

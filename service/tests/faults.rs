@@ -86,13 +86,16 @@ async fn flaky_fails_n_times_then_works() {
     assert_eq!(f.get(job).await.text().await.unwrap(), r#"{"a":1}"#);
     // Counts are per exact job name.
     assert_vdk_error(f.get("fault-flaky-2-503-t18").await, 503).await;
+    let stats = f.service.stats();
+    assert!(stats.connections >= 1);
     assert_eq!(
-        f.service.stats(),
+        stats,
         Stats {
             token_exchanges: 1,
             secrets_gets: 2,
             secrets_puts: 3,
-            rejected_auth: 0
+            rejected_auth: 0,
+            connections: stats.connections,
         }
     );
     f.service.shutdown().await;
@@ -222,7 +225,8 @@ async fn admin_endpoints() {
     let stats = json(f.client.get(format!("{base}/__admin/stats")).send().await.unwrap()).await;
     assert_eq!(
         stats,
-        serde_json::json!({"token_exchanges": 1, "secrets_gets": 1, "secrets_puts": 0, "rejected_auth": 0})
+        serde_json::json!({"token_exchanges": 1, "secrets_gets": 1, "secrets_puts": 0, "rejected_auth": 0,
+                           "connections": stats["connections"].as_u64().filter(|n| *n >= 1).unwrap()})
     );
 
     let revoke = f

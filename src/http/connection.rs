@@ -21,6 +21,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use url::Url;
 
+use crate::runtime::{self, CallerPolledTcp};
+
 /// Plain TCP or TLS over TCP, behind one type for hyper.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
@@ -53,6 +55,8 @@ impl Origin {
 
 pub(crate) struct Conn {
     origin: Origin,
+    /// Waited on by the calling thread rather than the reactor: usable by blocking calls only.
+    caller_polled: bool,
     /// When it went back to the pool; old idle connections are not trusted (see `Idle::take`).
     idle_since: Option<std::time::Instant>,
     pub sender: SendRequest<Full<Bytes>>,
@@ -79,6 +83,14 @@ pub(crate) async fn dial(
         .map_err(|_| DialError::TimedOut)?
         .map_err(DialError::Io)?;
     let _ = tcp.set_nodelay(true);
+    // Inside a blocking call the calling thread waits on the socket itself (see
+    // `runtime::caller_wait`): it leaves the reactor, and only blocking calls will reuse it.
+    let caller_polled = runtime::caller_waits();
+    let tcp: Box<dyn Stream> = if caller_polled {
+        Box::new(CallerPolledTcp::new(tcp.into_std().map_err(DialError::Io)?).map_err(DialError::Io)?)
+    } else {
+        Box::new(tcp)
+    };
     let stream: Box<dyn Stream> = if origin.https {
         let name = ServerName::try_from(origin.host.clone())
             .map_err(|e| DialError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
@@ -95,6 +107,7 @@ pub(crate) async fn dial(
         .map_err(DialError::Handshake)?;
     Ok(Conn {
         origin: origin.clone(),
+        caller_polled,
         idle_since: None,
         sender,
         driver: Some(Box::pin(connection)),
@@ -160,11 +173,15 @@ const MAX_IDLE: usize = 64;
 const MAX_IDLE_AGE: Duration = Duration::from_secs(30);
 
 impl Idle {
-    /// The most recently used idle connection to `origin`, if any is young enough.
+    /// The most recently used idle connection to `origin` that this thread can drive (see
+    /// `Conn::caller_polled`), if any is young enough.
     pub fn take(&self, origin: &Origin) -> Option<Conn> {
+        let caller_polled = runtime::caller_waits();
         let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
         conns.retain(|c| c.idle_since.is_some_and(|t| t.elapsed() < MAX_IDLE_AGE));
-        let at = conns.iter().rposition(|c| &c.origin == origin)?;
+        let at = conns
+            .iter()
+            .rposition(|c| &c.origin == origin && c.caller_polled == caller_polled)?;
         Some(conns.swap_remove(at))
     }
 
