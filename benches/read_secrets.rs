@@ -154,6 +154,9 @@ fn matrix(mode: &str) {
         println!("RESULT rps={:.0} us={us:.1} cpu={cpu:.1}", 1e6 / us);
         return;
     }
+    if mode == "read-async" {
+        return matrix_async(client, threads, seconds, rounds);
+    }
     let read = || assert_eq!(client.read_secrets_blocking(JOB, TEAM, None).unwrap().len(), 3);
     for _ in 0..200 {
         read();
@@ -189,6 +192,68 @@ fn matrix(mode: &str) {
         p99.push(all[n * 99 / 100] as f64 / 1e3);
         cpu.push(used.as_secs_f64() * 1e6 / n as f64);
     }
+    println!(
+        "RESULT rps={:.0} p50={:.1} p99={:.1} cpu={:.1}",
+        median(rps),
+        median(p50),
+        median(p99),
+        median(cpu)
+    );
+}
+
+/// VDK_BENCH_MATRIX=read-async: VDK_BENCH_THREADS concurrent tasks (not threads) calling the
+/// async API on a tokio runtime with VDK_BENCH_WORKERS worker threads (default 1; 0 = a
+/// current-thread runtime), the way an async host or `wrk` keeps many requests in flight.
+fn matrix_async(client: SecretsClient, tasks: usize, seconds: f64, rounds: usize) {
+    let workers: usize = std::env::var("VDK_BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let runtime = if workers == 0 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
+    .unwrap();
+    let client = std::sync::Arc::new(client);
+    let (mut rps, mut p50, mut p99, mut cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    runtime.block_on(async {
+        for _ in 0..200 {
+            client.read_secrets(JOB, TEAM).await.unwrap();
+        }
+        for _ in 0..rounds {
+            let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+            let (t0, c0) = (Instant::now(), cpu_time());
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let client = client.clone();
+                    tokio::spawn(async move {
+                        let mut lat = Vec::with_capacity(1 << 16);
+                        while Instant::now() < deadline {
+                            let t0 = Instant::now();
+                            assert_eq!(client.read_secrets(JOB, TEAM).await.unwrap().len(), 3);
+                            lat.push(t0.elapsed().as_nanos() as u64);
+                        }
+                        lat
+                    })
+                })
+                .collect();
+            let mut all = Vec::new();
+            for handle in handles {
+                all.extend(handle.await.unwrap());
+            }
+            let (wall, used) = (t0.elapsed(), cpu_time() - c0);
+            all.sort_unstable();
+            let n = all.len();
+            rps.push(n as f64 / wall.as_secs_f64());
+            p50.push(all[n / 2] as f64 / 1e3);
+            p99.push(all[n * 99 / 100] as f64 / 1e3);
+            cpu.push(used.as_secs_f64() * 1e6 / n as f64);
+        }
+    });
     println!(
         "RESULT rps={:.0} p50={:.1} p99={:.1} cpu={:.1}",
         median(rps),

@@ -1,9 +1,9 @@
 //! The one global tokio runtime that blocking calls (the C ABI) run on.
 //!
 //! Created lazily on first use, with a small worker pool (`VDK_SECRETS_WORKER_THREADS`,
-//! default 2): the work is network-bound, and a library must not fill its host with threads.
-//! `VDK_SECRETS_RUNTIME=current_thread` selects a runtime without workers, driven by the
-//! blocking callers themselves (see `caller_driven`).
+//! default 1): a library must not fill its host with threads, and the workers have little to
+//! do. They run timers, connection set-up and work spawned by the async API; a blocking call
+//! polls its own future and waits on its own sockets (`caller_wait`).
 //!
 //! Fork safety: schedulers fork after using the library. The child inherits the runtime's
 //! memory but not its threads, so the old runtime can never run again. A `pthread_atfork`
@@ -26,8 +26,6 @@ pub(crate) use caller_wait::{is_active as caller_waits, CallerPolledTcp};
 struct Slot {
     generation: u64,
     runtime: Runtime,
-    /// A current-thread runtime, driven by whichever caller is waiting (opt-in).
-    caller_driven: bool,
     /// The parent's slot in a forked child: kept reachable, never dropped.
     _previous: *const Slot,
 }
@@ -37,7 +35,7 @@ static CURRENT: AtomicPtr<Slot> = AtomicPtr::new(std::ptr::null_mut());
 static CREATE_LOCK: Mutex<()> = Mutex::new(());
 static REGISTER_ATFORK: Once = Once::new();
 
-const DEFAULT_WORKER_THREADS: usize = 2;
+const DEFAULT_WORKER_THREADS: usize = 1;
 const MAX_WORKER_THREADS: usize = 64;
 
 extern "C" fn after_fork_in_child() {
@@ -56,14 +54,6 @@ fn worker_threads() -> usize {
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|n| *n >= 1)
         .map_or(DEFAULT_WORKER_THREADS, |n| n.min(MAX_WORKER_THREADS))
-}
-
-/// `VDK_SECRETS_RUNTIME=current_thread`: no worker threads; each blocking caller drives the
-/// I/O itself while it waits (the thread inside a call polls the shared reactor, the others
-/// are woken by it). One context switch per read instead of about two, a quarter less CPU per
-/// call in BENCHMARKS.md; the default stays the multi-thread runtime.
-fn caller_driven() -> bool {
-    std::env::var("VDK_SECRETS_RUNTIME").is_ok_and(|v| v.trim().eq_ignore_ascii_case("current_thread"))
 }
 
 fn current() -> Result<&'static Slot> {
@@ -93,23 +83,17 @@ fn create(generation: u64) -> Result<&'static Slot> {
             return Ok(slot);
         }
     }
-    let caller_driven = caller_driven();
-    let mut builder = if caller_driven {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder
-            .worker_threads(worker_threads())
-            .thread_name("vdk-secrets-worker");
-        builder
-    };
-    let runtime = builder.enable_all().build().map_err(|e| {
-        Error::configuration(format!("cannot start the I/O runtime: {e}")).with_consequences("No call can be made.")
-    })?;
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(worker_threads())
+        .thread_name("vdk-secrets-worker")
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::configuration(format!("cannot start the I/O runtime: {e}")).with_consequences("No call can be made.")
+        })?;
     let slot: &'static Slot = Box::leak(Box::new(Slot {
         generation,
         runtime,
-        caller_driven,
         _previous: existing,
     }));
     // The previous slot, if any, belongs to the parent process: kept, never run or dropped.
@@ -126,7 +110,8 @@ pub(crate) fn retire(state: Box<dyn std::any::Any + Send>) {
     RETIRED.lock().unwrap_or_else(|p| p.into_inner()).push(state);
 }
 
-/// Runs `future` to completion on the global runtime, blocking the calling thread.
+/// Runs `future` to completion in the global runtime's context, on the calling thread, which
+/// sleeps in between (see `caller_wait`).
 ///
 /// Refuses (instead of panicking) when called from inside an async runtime, where blocking
 /// would stall or deadlock its executor.
@@ -137,11 +122,7 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
         )
         .with_countermeasures("Use the async Rust API there, or call from an ordinary thread."));
     }
-    let slot = current()?;
-    if slot.caller_driven {
-        return Ok(slot.runtime.block_on(future));
-    }
-    let _context = slot.runtime.enter();
+    let _context = current()?.runtime.enter();
     caller_wait::block_on(future, fork_generation()).map_err(|e| {
         Error::configuration(format!("cannot set up waiting for the call: {e}"))
             .with_consequences("This thread cannot make blocking calls.")

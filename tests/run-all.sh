@@ -19,8 +19,6 @@ step "C tests under valgrind"
 tests/c/run.sh
 step "C tests under AddressSanitizer and UBSan"
 VDK_C_CHECKER=asan tests/c/run.sh
-step "C tests on the caller-driven runtime (VDK_SECRETS_RUNTIME=current_thread)"
-VDK_SECRETS_RUNTIME=current_thread VDK_C_CHECKER=none tests/c/run.sh
 step "release build (bindings, CLI, examples)"
 cargo build --quiet --release -p vdk-secrets -p vdk-secrets-cli -p vdk-control-service -p vdk-secrets-jni
 step "Go binding (go vet, go test -race, example)"
