@@ -13,7 +13,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::error::{Error, Redactor, Result, Status};
-use crate::http::{RequestSpec, Transport};
+use crate::http::{Endpoint, RequestSpec, Transport};
 use crate::secret::{SecretBuffer, SecretString};
 
 /// Upstream refreshes when less than a minute is left; for short-lived tokens we refresh when
@@ -39,7 +39,7 @@ impl AccessToken {
 
 pub(crate) struct Auth {
     refresh_token: SecretString,
-    token_url: Url,
+    token_endpoint: Endpoint,
     cached: Mutex<Option<Arc<AccessToken>>>,
 }
 
@@ -51,10 +51,11 @@ struct TokenAnswer {
 
 impl Auth {
     pub fn new(refresh_token: SecretString, token_url: &str) -> Result<Self> {
-        let token_url = parse_url(token_url, "api_token_authorization_url")?;
+        let key = "api_token_authorization_url";
+        let token_endpoint = Endpoint::of(&parse_url(token_url, key)?, key)?;
         Ok(Auth {
             refresh_token,
-            token_url,
+            token_endpoint,
             cached: Mutex::new(None),
         })
     }
@@ -113,7 +114,8 @@ impl Auth {
         let redactor = Redactor::new(vec![self.refresh_token.expose()]);
         let spec = RequestSpec {
             method: Method::POST,
-            url: &self.token_url,
+            endpoint: &self.token_endpoint,
+            path: &self.token_endpoint.path,
             body: Some(Bytes::from_owner(form)),
             content_type: Some("application/x-www-form-urlencoded"),
             authorization: None,

@@ -7,12 +7,11 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::Method;
-use url::Url;
 
 use crate::auth::{parse_url, AccessToken, Auth};
 use crate::config::Config;
 use crate::error::{Error, Redactor, Result, Status};
-use crate::http::{Answer, RequestSpec, Transport};
+use crate::http::{Answer, Endpoint, RequestSpec, Transport};
 use crate::runtime;
 use crate::secret::SecretMap;
 
@@ -25,10 +24,8 @@ pub struct SecretsClient {
 
 struct Inner {
     config: Config,
-    /// Parsed once: re-parsing the host (IDNA and all) on every call showed in profiles.
-    base: Url,
-    /// The base URL's path without its trailing slash ("" or "/prefix").
-    base_path: String,
+    /// The REST API URL, parsed once.
+    endpoint: Endpoint,
     transport: Transport,
     auth: Option<Auth>,
 }
@@ -36,7 +33,7 @@ struct Inner {
 impl std::fmt::Debug for SecretsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecretsClient")
-            .field("base", &self.inner.base.as_str())
+            .field("origin", &self.inner.endpoint.origin)
             .field("authenticated", &self.inner.auth.is_some())
             .finish()
     }
@@ -58,8 +55,8 @@ impl SecretsClient {
             return Err(Error::configuration("control_service_rest_api_url is not set")
                 .with_countermeasures("Set control_service_rest_api_url (or VDK_CONTROL_SERVICE_REST_API_URL) to the Control Service's REST API URL, e.g. http://localhost:8092."));
         };
-        let base = parse_url(url, "control_service_rest_api_url")?;
-        let base_path = base.path().trim_end_matches('/').to_string();
+        let key = "control_service_rest_api_url";
+        let endpoint = Endpoint::of(&parse_url(url, key)?, key)?;
         let auth = match (&config.api_token, &config.api_token_authorization_url) {
             (Some(token), Some(url)) => Some(Auth::new(token.clone(), url)?),
             (Some(_), None) => {
@@ -76,8 +73,7 @@ impl SecretsClient {
         Ok(SecretsClient {
             inner: Arc::new(Inner {
                 config,
-                base,
-                base_path,
+                endpoint,
                 transport,
                 auth,
             }),
@@ -101,9 +97,9 @@ impl SecretsClient {
 
     /// `read_secrets` bounded by `deadline` instead of the configured one.
     pub async fn read_secrets_until(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
-        let url = self.secrets_url(job_name, team_name)?;
+        let path = self.secrets_path(job_name, team_name)?;
         let operation = "read secrets";
-        let answer = self.call(Method::GET, &url, None, operation, &[], deadline).await?;
+        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
         SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
             Error::new(
                 Status::Protocol,
@@ -127,10 +123,10 @@ impl SecretsClient {
         secrets: &SecretMap,
         deadline: Instant,
     ) -> Result<()> {
-        let url = self.secrets_url(job_name, team_name)?;
+        let path = self.secrets_path(job_name, team_name)?;
         let body = Bytes::from_owner(secrets.to_json());
         let sensitive = secrets.string_values(4);
-        self.call(Method::PUT, &url, Some(body), "write secrets", &sensitive, deadline)
+        self.call(Method::PUT, &path, Some(body), "write secrets", &sensitive, deadline)
             .await?;
         Ok(())
     }
@@ -162,28 +158,26 @@ impl SecretsClient {
         Instant::now() + self.inner.config.deadline
     }
 
-    fn secrets_url(&self, job_name: &str, team_name: &str) -> Result<Url> {
+    /// The request target of the job's secrets, every name percent-encoded.
+    fn secrets_path(&self, job_name: &str, team_name: &str) -> Result<String> {
         validate_job_and_team(job_name, team_name)?;
         fn encode(s: &str) -> percent_encoding::PercentEncode<'_> {
             percent_encoding::utf8_percent_encode(s, PATH_SEGMENT)
         }
-        let path = format!(
+        Ok(format!(
             "{}/data-jobs/for-team/{}/jobs/{}/deployments/{}/secrets",
-            self.inner.base_path,
+            self.inner.endpoint.base_path(),
             encode(team_name),
             encode(job_name),
             encode(&self.inner.config.deployment_id)
-        );
-        let mut url = self.inner.base.clone();
-        url.set_path(&path);
-        Ok(url)
+        ))
     }
 
     /// One authenticated call: a 401 or 403 forces one token refresh and one replay.
     async fn call(
         &self,
         method: Method,
-        url: &Url,
+        path: &str,
         body: Option<Bytes>,
         operation: &str,
         sensitive: &[&str],
@@ -204,7 +198,8 @@ impl SecretsClient {
             let redactor = Redactor::new(hidden);
             let spec = RequestSpec {
                 method: method.clone(),
-                url,
+                endpoint: &inner.endpoint,
+                path,
                 body: body.clone(),
                 content_type: body.as_ref().map(|_| "application/json"),
                 authorization: token.as_ref().map(|t| &t.header),

@@ -15,7 +15,8 @@ use hyper::Method;
 use rand::Rng;
 use url::Url;
 
-use connection::{dial, DialError, Idle, Origin};
+pub(crate) use connection::Origin;
+use connection::{dial, DialError, Idle};
 
 use crate::config::Config;
 use crate::error::{Error, Redactor, Result, Status};
@@ -26,10 +27,44 @@ use crate::secret::SecretBuffer;
 const MAX_ERROR_BODY: u64 = 64 * 1024;
 const RETRY_STATUSES: [u16; 4] = [500, 502, 503, 504];
 
+/// Where requests go: the parts of a configured URL that every request needs, worked out once
+/// (parsing and formatting them per call showed in profiles).
+pub(crate) struct Endpoint {
+    pub origin: Origin,
+    host_header: HeaderValue,
+    /// The URL's path, percent-encoded as the URL parser left it.
+    pub path: String,
+}
+
+impl Endpoint {
+    pub fn of(url: &Url, key: &str) -> Result<Endpoint> {
+        let origin = Origin::of(url)
+            .ok_or_else(|| Error::configuration(format!("configuration key '{key}' has no host to connect to")))?;
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => origin.host.clone(),
+        };
+        Ok(Endpoint {
+            host_header: HeaderValue::from_str(&host)
+                .map_err(|_| Error::configuration(format!("configuration key '{key}' has an unusable host")))?,
+            origin,
+            path: url.path().to_string(),
+        })
+    }
+
+    /// The path without its trailing slash ("" or "/prefix"), for paths built under it.
+    pub fn base_path(&self) -> &str {
+        self.path.trim_end_matches('/')
+    }
+}
+
 /// A request as the caller wants it sent, possibly several times.
 pub(crate) struct RequestSpec<'a> {
     pub method: Method,
-    pub url: &'a Url,
+    pub endpoint: &'a Endpoint,
+    /// Origin-form target: the endpoint's path, already percent-encoded, plus any query.
+    pub path: &'a str,
     /// Shared, so a retry resends without copying; the owner wipes it when the last copy goes.
     pub body: Option<Bytes>,
     pub content_type: Option<&'static str>,
@@ -210,21 +245,20 @@ impl Transport {
     }
 
     async fn attempt(&self, pool: &Pool, spec: &RequestSpec<'_>) -> Result<Answer, Failure> {
-        let origin = Origin::of(spec.url)
-            .ok_or_else(|| Failure::Fatal(Error::invalid_argument("the URL has no host to connect to")))?;
+        let origin = &spec.endpoint.origin;
         let read_timeout = self.config.read_timeout;
-        let mut pooled = pool.idle.take(&origin);
+        let mut pooled = pool.idle.take(origin);
         let (mut conn, response) = loop {
             let reused = pooled.is_some();
             let mut conn = match pooled.take() {
                 Some(conn) => conn,
-                None => dial(&origin, &self.tls, self.config.connect_timeout)
+                None => dial(origin, &self.tls, self.config.connect_timeout)
                     .await
-                    .map_err(|e| dial_failure(e, spec, &origin))?,
+                    .map_err(|e| dial_failure(e, spec, origin))?,
             };
-            let send = conn.sender.send_request(self.request(spec, &origin)?);
+            let send = conn.sender.send_request(self.request(spec)?);
             match tokio::time::timeout(read_timeout, conn.drive(send)).await {
-                Err(_) => return Err(read_timed_out(spec, &origin)),
+                Err(_) => return Err(read_timed_out(spec, origin)),
                 Ok(Ok(Ok(response))) => break (conn, response),
                 // A kept-alive connection the server closed meanwhile: not a failure of this
                 // exchange, so dial a fresh one at once without spending a retry.
@@ -234,7 +268,7 @@ impl Transport {
                         spec.operation
                     );
                 }
-                Ok(Err(e)) | Ok(Ok(Err(e))) => return Err(exchange_failure(e, spec, &origin)),
+                Ok(Err(e)) | Ok(Ok(Err(e))) => return Err(exchange_failure(e, spec, origin)),
             }
         };
         let status = response.status().as_u16();
@@ -257,9 +291,9 @@ impl Transport {
         let mut complete = false;
         loop {
             let frame = match tokio::time::timeout(read_timeout, conn.drive(incoming.frame())).await {
-                Err(_) if success => return Err(read_timed_out(spec, &origin)),
+                Err(_) if success => return Err(read_timed_out(spec, origin)),
                 Err(_) => break,
-                Ok(Err(e)) | Ok(Ok(Some(Err(e)))) if success => return Err(exchange_failure(e, spec, &origin)),
+                Ok(Err(e)) | Ok(Ok(Some(Err(e)))) if success => return Err(exchange_failure(e, spec, origin)),
                 Ok(Err(_)) | Ok(Ok(Some(Err(_)))) => break, // a broken error body still leaves its status
                 Ok(Ok(None)) => {
                     complete = true;
@@ -287,28 +321,15 @@ impl Transport {
     }
 
     /// The request in origin form, with the headers upstream sends and a wiping body.
-    fn request(&self, spec: &RequestSpec<'_>, origin: &Origin) -> Result<hyper::Request<Full<Bytes>>, Failure> {
-        let mut path = spec.url.path().to_string();
-        if let Some(query) = spec.url.query() {
-            path.push('?');
-            path.push_str(query);
-        }
-        let host = match (spec.url.host_str(), spec.url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => origin.host.clone(),
-        };
+    fn request(&self, spec: &RequestSpec<'_>) -> Result<hyper::Request<Full<Bytes>>, Failure> {
         let mut request = hyper::Request::builder()
             .method(spec.method.clone())
-            .uri(path)
+            .uri(spec.path)
             .body(Full::new(spec.body.clone().unwrap_or_default()))
             .map_err(|_| Failure::Fatal(Error::invalid_argument("cannot build the request")))?;
         let headers = request.headers_mut();
         headers.clone_from(&self.fixed_headers);
-        headers.insert(
-            HOST,
-            HeaderValue::from_str(&host).map_err(|_| Failure::Fatal(Error::invalid_argument("bad host")))?,
-        );
+        headers.insert(HOST, spec.endpoint.host_header.clone());
         if let Some(content_type) = spec.content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
