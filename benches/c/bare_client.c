@@ -5,10 +5,10 @@
  * charge any client on this machine; BENCHMARKS.md compares the library against it.
  *
  *   cc -O2 -o bare_client benches/c/bare_client.c
- *   ./bare_client 127.0.0.1 PORT /data-jobs/.../secrets CALLS ROUNDS
+ *   ./bare_client 127.0.0.1 PORT /data-jobs/.../secrets SECONDS ROUNDS
  *
- * Prints one line per round and a median line: reads/s, µs per read, CPU µs per read
- * (getrusage user + system), as the other benchmark programs do.
+ * Prints the medians over rounds as the other benchmark programs do:
+ *   RESULT rps=.. us=.. cpu=..   (reads/s, µs per read, CPU µs per read: getrusage user + system)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -65,11 +65,12 @@ static int exchange(int fd, const char *request, size_t request_len) {
 
 int main(int argc, char **argv) {
     if (argc != 6) {
-        fprintf(stderr, "usage: %s HOST PORT PATH CALLS ROUNDS\n", argv[0]);
+        fprintf(stderr, "usage: %s HOST PORT PATH SECONDS ROUNDS\n", argv[0]);
         return 2;
     }
-    int calls = atoi(argv[4]), rounds = atoi(argv[5]);
-    if (calls < 1 || rounds < 1 || rounds > 99) return 2;
+    double seconds = atof(argv[4]);
+    int rounds = atoi(argv[5]);
+    if (seconds <= 0 || rounds < 1 || rounds > 99) return 2;
     char request[1024];
     int request_len = snprintf(request, sizeof request,
                                "GET %s HTTP/1.1\r\nhost: %s:%s\r\naccept: application/json\r\n\r\n", argv[3],
@@ -82,23 +83,26 @@ int main(int argc, char **argv) {
         perror("connect");
         return 1;
     }
-    for (int i = 0; i < calls / 5; i++)
+    for (int i = 0; i < 200; i++)
         if (exchange(fd, request, (size_t)request_len) != 0) return 1;
     double per_call[99], cpu_per_call[99];
     for (int r = 0; r < rounds; r++) {
-        double t0 = now_us(), c0 = cpu_us();
-        for (int i = 0; i < calls; i++)
+        double t0 = now_us(), c0 = cpu_us(), end = t0 + seconds * 1e6;
+        long calls = 0;
+        do {
             if (exchange(fd, request, (size_t)request_len) != 0) {
                 fprintf(stderr, "request failed\n");
                 return 1;
             }
+            calls++;
+        } while (now_us() < end);
         per_call[r] = (now_us() - t0) / calls;
         cpu_per_call[r] = (cpu_us() - c0) / calls;
     }
     qsort(per_call, (size_t)rounds, sizeof *per_call, compare);
     qsort(cpu_per_call, (size_t)rounds, sizeof *cpu_per_call, compare);
-    printf("bare-c     reads/s %9.0f   us/call %7.2f   client CPU us/call %6.2f\n", 1e6 / per_call[rounds / 2],
-           per_call[rounds / 2], cpu_per_call[rounds / 2]);
+    printf("RESULT rps=%.0f us=%.2f cpu=%.2f\n", 1e6 / per_call[rounds / 2], per_call[rounds / 2],
+           cpu_per_call[rounds / 2]);
     close(fd);
     return 0;
 }

@@ -260,6 +260,7 @@ impl tokio::io::AsyncRead for CallerPolledTcp {
         // SAFETY: only written to by read(2), and only the `n` bytes it reports are marked
         // initialised. (Zeroing hyper's whole read buffer before every read would be waste.)
         let unfilled = unsafe { buf.unfilled_mut() };
+        let wanted = unfilled.len();
         let read = |s: &std::net::TcpStream| {
             // SAFETY: a valid descriptor and a writable region of the given length.
             let n = unsafe { libc::read(s.as_raw_fd(), unfilled.as_mut_ptr().cast(), unfilled.len()) };
@@ -269,8 +270,15 @@ impl tokio::io::AsyncRead for CallerPolledTcp {
                 Ok(n as usize)
             }
         };
-        match self.get_mut().attempt(libc::POLLIN, read) {
+        let this = self.get_mut();
+        match this.attempt(libc::POLLIN, read) {
             Poll::Ready(Ok(n)) => {
+                // Less than asked for: the socket was drained at that moment. Whatever comes
+                // next, `poll(2)` will report; a read now would only say EAGAIN. (The
+                // reactor's sockets make the same inference.)
+                if n > 0 && n < wanted {
+                    this.read_blocked = true;
+                }
                 // SAFETY: read(2) initialised these `n` bytes.
                 unsafe { buf.assume_init(n) };
                 buf.advance(n);
