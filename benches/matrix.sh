@@ -8,7 +8,8 @@
 # file with the same 3-secret map at the same path (keep-alive, 1 worker, no access log), then
 # measures against each server, where it applies:
 #   - reads with 1, 4, 16 and 64 threads (1 = sequential): reads/s, p50/p99 per call, client CPU
-#     per read, for the Rust API (benches/read_secrets.rs, VDK_BENCH_MATRIX=read), the C ABI
+#     per read, for the Rust API (benches/read_secrets.rs, VDK_BENCH_MATRIX=read; and its async
+#     API with as many tasks on a one-worker tokio runtime, VDK_BENCH_MATRIX=read-async), the C ABI
 #     (benches/c/read_bench.c), Go (bindings/go/bench/matrix), Java (bindings/java/bench/
 #     ReadMatrix.java), the upstream Python client (benches/matrix_python.py) and wrk
 #     (-t1 -c1, -t1 -cN, -t2 -cN) as the bare baseline; the CLI as a process, sequential only;
@@ -146,6 +147,8 @@ read_all() { # SERVER URL
     log "reads: $server, $n threads"
     record read "$server" rust "$n" "$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=$n \
       VDK_BENCH_SECONDS=$S VDK_BENCH_ROUNDS=$R "$rust_bench" | result_of)"
+    record read "$server" rust-async "$n" "$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read-async VDK_BENCH_THREADS=$n \
+      VDK_BENCH_WORKERS=1 VDK_BENCH_SECONDS=$S VDK_BENCH_ROUNDS=$R "$rust_bench" | result_of)"
     record read "$server" c "$n" "$("$work/read_bench" read "$url" "$n" "$S" "$R" | result_of)"
     record read "$server" go "$n" "$("$work/go_matrix" -url "$url" -goroutines "$n" -seconds "$S" -rounds "$R" | result_of)"
     record read "$server" java "$n" "$(java -Dvdk.secrets.native.path="$release/libvdk_secrets_jni.so" \

@@ -52,7 +52,7 @@ def pct(a, b):
 
 
 threads = sorted({int(k[3]) for k in groups if k[0] == "read" and k[2] != "cli"})
-CLIENTS = [("rust", "Rust API"), ("c", "C ABI"), ("go", "Go"), ("java", "Java"), ("python", "upstream Python"),
+CLIENTS = [("rust", "Rust API"), ("rust-async", "Rust async API (tasks)"), ("c", "C ABI"), ("go", "Go"), ("java", "Java"), ("python", "upstream Python"),
            ("wrk-t1", "wrk -t1"), ("wrk-t2", "wrk -t2")]
 out = []
 p = out.append
@@ -117,7 +117,7 @@ p("")
 p("| client | writes/s | µs per write | client CPU µs/write | writes/s vs Python | CPU vs Python |")
 p("| --- | ---: | ---: | ---: | ---: | ---: |")
 py_w, py_wcpu = get("write", "service", "python", 1, "rps"), get("write", "service", "python", 1, "cpu")
-for client, label in CLIENTS[:5]:
+for client, label in CLIENTS[:6]:
     rps = get("write", "service", client, 1, "rps")
     if rps is None:
         continue
@@ -191,7 +191,7 @@ for server in ("service", "nginx"):
             p(f"| sequential reads within 10% of wrk -t1 -c1 ({label}, {server}) | {100 * rps / wrk:.0f}% ({rps:,.0f} vs {wrk:,.0f}/s) | {status(rps >= 0.9 * wrk)} |")
 for server in ("service", "nginx"):
     pyb = best_python(server)
-    for client, label in (("c", "C"), ("rust", "Rust")):
+    for client, label in (("c", "C"), ("rust", "Rust"), ("rust-async", "Rust async tasks")):
         best = max(((get("read", server, client, n, "rps") or 0, n) for n in threads))
         if pyb:
             p(f"| concurrent reads ≥20x Python's best ({label}, {server}) | {best[0] / pyb:.1f}x ({best[0]:,.0f}/s at {best[1]} threads vs {pyb:,.0f}/s) | {status(best[0] >= 20 * pyb)} |")

@@ -21,6 +21,7 @@ use tokio::runtime::{Builder, Runtime};
 use crate::error::{Error, Result};
 
 mod caller_wait;
+mod spin;
 pub(crate) use caller_wait::{is_active as caller_waits, CallerPolledTcp};
 
 struct Slot {

@@ -27,6 +27,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use super::spin;
+
 /// One per calling thread (and fork generation): how wakers reach a caller asleep in `poll`.
 struct Signal {
     notified: AtomicBool,
@@ -152,6 +154,7 @@ impl Drop for ActiveGuard {
 /// caller must have entered the runtime's context (timers and the reactor come from there).
 pub(crate) fn block_on<F: Future>(future: F, generation: u64) -> std::io::Result<F::Output> {
     let signal = signal(generation)?;
+    let _in_flight = spin::CallInFlight::enter();
     let guard = ActiveGuard {
         was_active: ACTIVE.with(|a| a.replace(true)),
     };
@@ -178,6 +181,13 @@ pub(crate) fn block_on<F: Future>(future: F, generation: u64) -> std::io::Result
             revents: 0,
         });
         INTEREST.with(|i| fds.extend_from_slice(&i.borrow()));
+        if spin::until_ready(&mut fds, &signal.notified) {
+            if fds[0].revents != 0 {
+                signal.drain();
+            }
+            READY.with(|r| r.borrow_mut().extend_from_slice(&fds[1..]));
+            continue;
+        }
         signal.sleeping.store(true, Ordering::SeqCst);
         if !signal.notified.load(Ordering::SeqCst) {
             // SAFETY: `fds` is a live, correctly sized array of pollfd. EINTR and other
