@@ -121,6 +121,37 @@ fn report(label: &str, rounds: &[Round]) -> (f64, f64) {
     (us, cpu)
 }
 
+/// Per-round figures of the matrix modes, printed as medians over rounds.
+#[derive(Default)]
+struct MatrixSummary {
+    rps: Vec<f64>,
+    p50: Vec<f64>,
+    p99: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+impl MatrixSummary {
+    /// One round: every call's latency in ns, the round's wall time and the process CPU it used.
+    fn add_round(&mut self, mut latencies: Vec<u64>, wall: Duration, cpu: Duration) {
+        latencies.sort_unstable();
+        let n = latencies.len();
+        self.rps.push(n as f64 / wall.as_secs_f64());
+        self.p50.push(latencies[n / 2] as f64 / 1e3);
+        self.p99.push(latencies[n * 99 / 100] as f64 / 1e3);
+        self.cpu.push(cpu.as_secs_f64() * 1e6 / n as f64);
+    }
+
+    fn print(self) {
+        println!(
+            "RESULT rps={:.0} p50={:.1} p99={:.1} cpu={:.1}",
+            median(self.rps),
+            median(self.p50),
+            median(self.p99),
+            median(self.cpu)
+        );
+    }
+}
+
 fn matrix(mode: &str) {
     let env =
         |name: &str, default: f64| -> f64 { std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default) };
@@ -161,11 +192,11 @@ fn matrix(mode: &str) {
     for _ in 0..200 {
         read();
     }
-    let (mut rps, mut p50, mut p99, mut cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut summary = MatrixSummary::default();
     for _ in 0..rounds {
         let barrier = std::sync::Barrier::new(threads + 1);
         let deadline = Instant::now() + Duration::from_secs_f64(seconds) + Duration::from_millis(1);
-        let (mut all, wall, used) = std::thread::scope(|s| {
+        let (all, wall, used) = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
                     s.spawn(|| {
@@ -185,20 +216,9 @@ fn matrix(mode: &str) {
             let all: Vec<u64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
             (all, t0.elapsed(), cpu_time() - c0)
         });
-        all.sort_unstable();
-        let n = all.len();
-        rps.push(n as f64 / wall.as_secs_f64());
-        p50.push(all[n / 2] as f64 / 1e3);
-        p99.push(all[n * 99 / 100] as f64 / 1e3);
-        cpu.push(used.as_secs_f64() * 1e6 / n as f64);
+        summary.add_round(all, wall, used);
     }
-    println!(
-        "RESULT rps={:.0} p50={:.1} p99={:.1} cpu={:.1}",
-        median(rps),
-        median(p50),
-        median(p99),
-        median(cpu)
-    );
+    summary.print();
 }
 
 /// VDK_BENCH_MATRIX=read-async: VDK_BENCH_THREADS concurrent tasks (not threads) calling the
@@ -219,7 +239,7 @@ fn matrix_async(client: SecretsClient, tasks: usize, seconds: f64, rounds: usize
     }
     .unwrap();
     let client = std::sync::Arc::new(client);
-    let (mut rps, mut p50, mut p99, mut cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut summary = MatrixSummary::default();
     runtime.block_on(async {
         for _ in 0..200 {
             client.read_secrets(JOB, TEAM).await.unwrap();
@@ -245,22 +265,10 @@ fn matrix_async(client: SecretsClient, tasks: usize, seconds: f64, rounds: usize
             for handle in handles {
                 all.extend(handle.await.unwrap());
             }
-            let (wall, used) = (t0.elapsed(), cpu_time() - c0);
-            all.sort_unstable();
-            let n = all.len();
-            rps.push(n as f64 / wall.as_secs_f64());
-            p50.push(all[n / 2] as f64 / 1e3);
-            p99.push(all[n * 99 / 100] as f64 / 1e3);
-            cpu.push(used.as_secs_f64() * 1e6 / n as f64);
+            summary.add_round(all, t0.elapsed(), cpu_time() - c0);
         }
     });
-    println!(
-        "RESULT rps={:.0} p50={:.1} p99={:.1} cpu={:.1}",
-        median(rps),
-        median(p50),
-        median(p99),
-        median(cpu)
-    );
+    summary.print();
 }
 
 fn main() {
