@@ -24,12 +24,12 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::spin;
 
-/// One per calling thread (and fork generation): how wakers reach a caller asleep in `poll`.
+/// Held by one call at a time (see `IDLE_SIGNALS`): how wakers reach a caller asleep in `poll`.
 struct Signal {
     notified: AtomicBool,
     sleeping: AtomicBool,
@@ -75,8 +75,14 @@ impl Signal {
     }
 }
 
+/// Wake-up socket pairs of finished calls, for the next ones. A call holds one for its
+/// duration, so a process has as many pairs as it had calls in flight at its busiest (at most
+/// `MAX_IDLE_SIGNALS` kept idle), not one per thread that ever made a call: schedulers run
+/// hundreds of threads under a descriptor limit of 1,024.
+static IDLE_SIGNALS: Mutex<Vec<Arc<Signal>>> = Mutex::new(Vec::new());
+const MAX_IDLE_SIGNALS: usize = 64;
+
 thread_local! {
-    static SIGNAL: RefCell<Option<Arc<Signal>>> = const { RefCell::new(None) };
     /// Descriptors the future being polled is waiting for, refilled at every poll.
     static INTEREST: RefCell<Vec<libc::pollfd>> = const { RefCell::new(Vec::new()) };
     /// What the last `poll(2)` reported for those descriptors, until the future is polled.
@@ -121,20 +127,29 @@ pub(crate) fn wait_for(fd: RawFd, events: libc::c_short) -> std::io::Result<()> 
     Ok(())
 }
 
-fn signal(generation: u64) -> std::io::Result<Arc<Signal>> {
-    SIGNAL.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        match slot.as_ref() {
-            // In a forked child the parent's socket pair is shared with the parent's thread:
-            // draining it here could steal the parent's wake-ups. A fresh pair per generation.
-            Some(signal) if signal.generation == generation => Ok(signal.clone()),
-            _ => {
-                let fresh = Signal::new(generation)?;
-                *slot = Some(fresh.clone());
-                Ok(fresh)
-            }
+fn take_signal(generation: u64) -> std::io::Result<Arc<Signal>> {
+    let mut idle = IDLE_SIGNALS.lock().unwrap_or_else(|p| p.into_inner());
+    while let Some(signal) = idle.pop() {
+        // In a forked child the parent's pairs are shared with the parent: draining one could
+        // steal the parent's wake-ups. They are dropped (closing only the child's descriptors).
+        if signal.generation == generation {
+            return Ok(signal);
         }
-    })
+    }
+    drop(idle);
+    Signal::new(generation)
+}
+
+/// Back to the pool once the call is over. Wakers of the finished call may still fire (a
+/// pooled connection keeps the last one it was given): the next call that takes this pair
+/// then polls its future once more than needed, nothing worse.
+fn give_back_signal(signal: Arc<Signal>) {
+    signal.drain();
+    signal.notified.store(false, Ordering::SeqCst);
+    let mut idle = IDLE_SIGNALS.lock().unwrap_or_else(|p| p.into_inner());
+    if idle.len() < MAX_IDLE_SIGNALS {
+        idle.push(signal);
+    }
 }
 
 /// Restores the thread's state when `block_on` returns or unwinds.
@@ -153,7 +168,7 @@ impl Drop for ActiveGuard {
 /// Polls `future` on this thread until it completes, sleeping in `poll(2)` in between. The
 /// caller must have entered the runtime's context (timers and the reactor come from there).
 pub(crate) fn block_on<F: Future>(future: F, generation: u64) -> std::io::Result<F::Output> {
-    let signal = signal(generation)?;
+    let signal = take_signal(generation)?;
     let _in_flight = spin::CallInFlight::enter();
     let guard = ActiveGuard {
         was_active: ACTIVE.with(|a| a.replace(true)),
@@ -169,6 +184,7 @@ pub(crate) fn block_on<F: Future>(future: F, generation: u64) -> std::io::Result
         READY.with(|r| r.borrow_mut().clear());
         if let Poll::Ready(output) = polled {
             drop(guard);
+            give_back_signal(signal);
             return Ok(output);
         }
         if signal.notified.load(Ordering::SeqCst) {
