@@ -13,7 +13,8 @@
 #     (benches/c/read_bench.c), Go (bindings/go/bench/matrix), Java (bindings/java/bench/
 #     ReadMatrix.java), the upstream Python client (benches/matrix_python.py) and wrk
 #     (-t1 -c1, -t1 -cN, -t2 -cN) as the bare baseline; the CLI as a process, sequential only;
-#   - sequential writes (Rust, C, Python), local service only (nginx does not accept PUT);
+#   - writes with the same thread counts, local service only (nginx does not accept PUT): every
+#     client above, each thread writing a job of its own, and wrk with a PUT script;
 #   - cached gets (bindings/go/bench/run.sh and bindings/java/bench/run.sh, called as they are);
 #   - cold start to the first read (C with an API token against a second service started with
 #     --api-token-file; C and Python without a token against the main service);
@@ -83,7 +84,7 @@ pids+=($!)
 service_pid=$!
 wait_for "$work/service.out"
 svc=$(sed -n 's/^listening on //p' "$work/service.out")
-"$work/read_bench" write "$svc" 1 1 >/dev/null # stores the 3-secret map
+"$work/read_bench" cold "{\"control_service_rest_api_url\": \"$svc\"}" seed >/dev/null # stores the 3-secret map
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ngx=$work/nginx
@@ -127,17 +128,18 @@ log "service $svc (pid $service_pid), nginx $nginx_url"
 record() { local kind=$1 server=$2 client=$3 threads=$4 line=$5; echo "$kind $server $client $threads ${line#RESULT }" >>"$results"; }
 result_of() { grep '^RESULT' | tail -1; }
 
-wrk_rounds() { # SERVER URL THREADS CONNECTIONS
-  local server=$1 url=$2 t=$3 c=$4
+wrk_rounds() { # SERVER URL THREADS CONNECTIONS [KIND [WRK ARGS...]]
+  local server=$1 url=$2 t=$3 c=$4 kind=${5:-read}
+  shift $(($# < 5 ? $# : 5))
   for _ in $(seq 1 "$R"); do
     local TIMEFORMAT='%3U %3S'
-    { time wrk -t"$t" -c"$c" -d"${S}s" --latency "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.time"
+    { time wrk -t"$t" -c"$c" -d"${S}s" --latency "$@" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.time"
     awk -v cpu="$(awk '{print $1 + $2}' "$work/wrk.time")" '
       function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1e6; return v }
       $1 == "50%" { p50 = us($2) } $1 == "99%" { p99 = us($2) }
       / requests in / { n = $1 } /^Requests\/sec/ { rps = $2 }
       END { printf "RESULT rps=%.0f p50=%.1f p99=%.1f cpu=%.1f\n", rps, p50, p99, cpu * 1e6 / n }' "$work/wrk.out" |
-      { read -r line; record read "$server" "wrk-t$t" "$c" "$line"; }
+      { read -r line; record "$kind" "$server" "wrk-t$t" "$c" "$line"; }
   done
 }
 
@@ -159,28 +161,52 @@ read_all() { # SERVER URL
   done
 }
 
-cli_runs() { # SERVER URL: 3 rounds of 100 runs, sequential
-  local server=$1 url=$2
-  log "cli: $server"
+cli_runs() { # KIND SERVER URL CLI-ARGS...: 3 rounds of 100 runs, sequential
+  local kind=$1 server=$2 url=$3
+  shift 3
+  log "cli: $kind, $server"
   for _ in 1 2 3; do
     local TIMEFORMAT='%3R %3U %3S'
     { time for _ in $(seq 1 100); do
-      "$release/vdk-secrets" -n bench-job -t bench-team -u "$url" --get api-key >/dev/null
+      "$release/vdk-secrets" -t bench-team -u "$url" "$@" >/dev/null 2>&1
     done; } 2>"$work/cli.time"
-    record read "$server" cli 1 "$(awk '{printf "RESULT rps=%.0f p50=%.1f cpu=%.1f", 100 / $1, $1 * 1e6 / 100, ($2 + $3) * 1e6 / 100}' "$work/cli.time")"
+    record "$kind" "$server" cli 1 "$(awk '{printf "RESULT rps=%.0f p50=%.1f cpu=%.1f", 100 / $1, $1 * 1e6 / 100, ($2 + $3) * 1e6 / 100}' "$work/cli.time")"
   done
 }
 
 read_all service "$svc"
 read_all nginx "$nginx_url"
-cli_runs service "$svc"
-cli_runs nginx "$nginx_url"
+cli_runs read service "$svc" -n bench-job --get api-key
+cli_runs read nginx "$nginx_url" -n bench-job --get api-key
+# --set reads the job's map, changes it and writes it back, as upstream's `vdk secrets --set`.
+cli_runs writes service "$svc" -n bench-write-cli --set api-key sk-abc123xyz789
 
-# --- writes (local service only) -------------------------------------------------------------
-log "writes"
-record write service rust 1 "$(VDK_BENCH_URL=$svc VDK_BENCH_MATRIX=write VDK_BENCH_CALLS=500 VDK_BENCH_ROUNDS=$R "$rust_bench" | result_of)"
-record write service c 1 "$("$work/read_bench" write "$svc" 500 "$R" | result_of)"
-record write service python 1 "$("$venv/bin/python" benches/matrix_python.py write "$svc" 200 "$R" | result_of)"
+# --- writes (local service only: nginx does not take PUT) ------------------------------------
+# Every writer writes a job of its own (bench-write-N), as the jobs of a fleet do; wrk's script
+# spreads its PUTs over as many jobs as it has connections.
+cat >"$work/put.lua" <<'EOF'
+local n = 0
+local body = '{"api-key":"sk-abc123xyz789","db-password":"secretpass","port":5432}'
+local headers = { ["Content-Type"] = "application/json" }
+local jobs = tonumber(os.getenv("WRK_JOBS") or "1")
+request = function()
+  n = n + 1
+  local job = "bench-write-" .. (n % jobs)
+  return wrk.format("PUT", "/data-jobs/for-team/bench-team/jobs/" .. job .. "/deployments/TODO/secrets", headers, body)
+end
+EOF
+for n in $THREADS; do
+  log "writes: $n threads"
+  record writes service rust "$n" "$(VDK_BENCH_URL=$svc VDK_BENCH_MATRIX=write-concurrent VDK_BENCH_THREADS=$n \
+    VDK_BENCH_SECONDS=$S VDK_BENCH_ROUNDS=$R "$rust_bench" | result_of)"
+  record writes service c "$n" "$("$work/read_bench" writes "$svc" "$n" "$S" "$R" | result_of)"
+  record writes service go "$n" "$("$work/go_matrix" -url "$svc" -goroutines "$n" -seconds "$S" -rounds "$R" -writes | result_of)"
+  record writes service java "$n" "$(java -Dvdk.secrets.native.path="$release/libvdk_secrets_jni.so" \
+    -cp "$work/java:bindings/java/target/classes" ReadMatrix "$svc" "$n" "$S" "$R" writes | result_of)"
+  record writes service python "$n" "$("$venv/bin/python" benches/matrix_python.py writes "$svc" "$n" "$S" "$R" | result_of)"
+  WRK_JOBS=$n wrk_rounds service "$svc" 1 "$n" writes -s "$work/put.lua"
+  if [ "$n" -gt 1 ]; then WRK_JOBS=$n wrk_rounds service "$svc" 2 "$n" writes -s "$work/put.lua"; fi
+done
 
 # --- cached gets (the bindings' own bench scripts) -------------------------------------------
 log "cached gets: Go"

@@ -6,7 +6,9 @@ from vdk-plugin-control-cli, as benches/upstream_python.py).
         shared one unsafe, but a client per thread is what a job runtime would do), reading for
         SECONDS per round; every call's latency recorded. Prints
         `RESULT rps=.. p50=.. p99=.. cpu=..` (medians over rounds; µs; process CPU per read).
-    python matrix_python.py write URL CALLS ROUNDS     sequential writes of the 3-secret map.
+    python matrix_python.py writes URL THREADS SECONDS ROUNDS
+        the same with writes of the 3-secret map, each thread writing a job of its own
+        (bench-write-N).
     python matrix_python.py cold URL                   one client, one read, then prints
         CLOCK_MONOTONIC ns (the parent, benches/c/read_bench spawn, took the start time).
 """
@@ -24,11 +26,18 @@ JOB, TEAM = "bench-job", "bench-team"
 MAP = {"api-key": "sk-abc123xyz789", "db-password": "secretpass", "port": 5432}
 
 
-def read(url, threads, seconds, rounds):
+def read(url, threads, seconds, rounds, writes=False):
     clients = [ControlServiceSecretsServiceClient(url) for _ in range(threads)]
-    for c in clients:
+
+    def call(i):
+        if writes:
+            clients[i].write_secrets(f"bench-write-{i}", TEAM, MAP)
+        else:
+            assert len(clients[i].read_secrets(JOB, TEAM)) == 3
+
+    for i in range(threads):
         for _ in range(50):  # warm up
-            assert len(c.read_secrets(JOB, TEAM)) == 3
+            call(i)
     rps, p50, p99, cpu = [], [], [], []
     for _ in range(rounds):
         lat = [[] for _ in range(threads)]
@@ -36,11 +45,11 @@ def read(url, threads, seconds, rounds):
         deadline = [0.0]
 
         def work(i):
-            c, mine = clients[i], lat[i]
+            mine = lat[i]
             barrier.wait()
             while time.perf_counter() < deadline[0]:
                 t0 = time.perf_counter()
-                c.read_secrets(JOB, TEAM)
+                call(i)
                 mine.append(time.perf_counter() - t0)
 
         ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
@@ -62,20 +71,6 @@ def read(url, threads, seconds, rounds):
     print(f"RESULT rps={m(rps):.0f} p50={m(p50):.1f} p99={m(p99):.1f} cpu={m(cpu):.1f}")
 
 
-def write(url, calls, rounds):
-    client = ControlServiceSecretsServiceClient(url)
-    us, cpu = [], []
-    for r in range(-1, rounds):
-        w0, c0 = time.perf_counter(), time.process_time()
-        for _ in range(calls):
-            client.write_secrets(JOB, TEAM, MAP)
-        if r >= 0:
-            us.append((time.perf_counter() - w0) * 1e6 / calls)
-            cpu.append((time.process_time() - c0) * 1e6 / calls)
-    m = statistics.median(us)
-    print(f"RESULT rps={1e6 / m:.0f} us={m:.1f} cpu={statistics.median(cpu):.1f}")
-
-
 def cold(url):
     client = ControlServiceSecretsServiceClient(url)
     assert len(client.read_secrets(JOB, TEAM)) == 3
@@ -87,8 +82,8 @@ def main():
     mode, url = sys.argv[1], sys.argv[2]
     if mode == "read":
         read(url, int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
-    elif mode == "write":
-        write(url, int(sys.argv[3]), int(sys.argv[4]))
+    elif mode == "writes":
+        read(url, int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), writes=True)
     elif mode == "cold":
         cold(url)
 

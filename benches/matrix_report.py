@@ -102,28 +102,41 @@ p("Client CPU: getrusage over the round (Rust, C, Go), the JVM's process CPU tim
   "`-t2 -cN`. p50/p99: every call's latency in the round, all threads together.")
 p("")
 
-p("### The CLI as a process (sequential, 3 rounds of 100 runs of `vdk-secrets -n bench-job -t bench-team -u URL --get api-key`)")
+p("### The CLI as a process (sequential, 3 rounds of 100 runs)")
 p("")
-p("| server | runs/s | ms per run | CPU ms per run (process + the shell loop) |")
-p("| --- | ---: | ---: | ---: |")
-for server in ("service", "nginx"):
-    us = get("read", server, "cli", 1, "p50")
-    cpu = get("read", server, "cli", 1, "cpu")
-    p(f"| {server} | {fmt(get('read', server, 'cli', 1, 'rps'))} | {fmt(us and us / 1e3, 2)} | {fmt(cpu and cpu / 1e3, 2)} |")
+p("| command | server | runs/s | ms per run | CPU ms per run (process + the shell loop) |")
+p("| --- | --- | ---: | ---: | ---: |")
+for kind, server, command in (("read", "service", "`vdk-secrets -n bench-job -t bench-team -u URL --get api-key`"),
+                              ("read", "nginx", "the same"),
+                              ("writes", "service", "`vdk-secrets -n bench-write-cli -t bench-team -u URL --set api-key VALUE` (a read and a write)")):
+    us = get(kind, server, "cli", 1, "p50")
+    cpu = get(kind, server, "cli", 1, "cpu")
+    if us is None:
+        continue
+    p(f"| {command} | {server} | {fmt(get(kind, server, 'cli', 1, 'rps'))} | {fmt(us / 1e3, 2)} | {fmt(cpu and cpu / 1e3, 2)} |")
 p("")
 
-p("### Sequential writes (PUT of the 3-secret map), local service")
+p("### Writes (PUT of the 3-secret map) against the local Control Service, each thread writing a job of its own")
 p("")
-p("| client | writes/s | µs per write | client CPU µs/write | writes/s vs Python | CPU vs Python |")
-p("| --- | ---: | ---: | ---: | ---: | ---: |")
-py_w, py_wcpu = get("write", "service", "python", 1, "rps"), get("write", "service", "python", 1, "cpu")
-for client, label in CLIENTS[:6]:
-    rps = get("write", "service", client, 1, "rps")
-    if rps is None:
-        continue
-    cpu = get("write", "service", client, 1, "cpu")
-    p(f"| {label} | {fmt(rps)} | {fmt(get('write', 'service', client, 1, 'us'), 1)} | {fmt(cpu, 1)} "
-      f"| {ratio(rps, py_w)} | {'1x' if client == 'python' else '—' if not cpu or not py_wcpu else f'{py_wcpu / cpu:.1f}x less'} |")
+p("| client | threads (wrk: connections) | writes/s | p50 µs | p99 µs | client CPU µs/write | writes/s vs Python (same threads) "
+  "| CPU vs Python | writes/s vs best wrk (same connections) |")
+p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+write_threads = sorted({int(k[3]) for k in groups if k[0] == "writes"})
+for n in write_threads:
+    py_rps, py_cpu = get("writes", "service", "python", n, "rps"), get("writes", "service", "python", n, "cpu")
+    wrk_w = [v for v in (get("writes", "service", w, n, "rps") for w in ("wrk-t1", "wrk-t2")) if v is not None]
+    best = max(wrk_w) if wrk_w else None
+    for client, label in CLIENTS:
+        rps = get("writes", "service", client, n, "rps")
+        if rps is None:
+            continue
+        cpu = get("writes", "service", client, n, "cpu")
+        cpu_vs = "1x" if client == "python" else "—" if cpu is None or py_cpu is None else f"{py_cpu / cpu:.1f}x less"
+        p(f"| {label} | {n} | {fmt(rps)} | {fmt(get('writes', 'service', client, n, 'p50'), 1)} "
+          f"| {fmt(get('writes', 'service', client, n, 'p99'), 1)} | {fmt(cpu, 1)} | {ratio(rps, py_rps)} | {cpu_vs} "
+          f"| {pct(rps, best)} |")
+p("")
+p("wrk writes with a Lua script that spreads its PUTs over as many jobs as it has connections.")
 p("")
 
 go_ns, go_c = get("cached", "-", "go", "-", "ns"), get("cached", "-", "go", "-", "c_ns")

@@ -12,8 +12,9 @@
 //! threads (default 1) reading through one shared `SecretsClient` for VDK_BENCH_SECONDS
 //! (default 1) per round, VDK_BENCH_ROUNDS rounds (default 3), recording every call's latency;
 //! prints `RESULT rps=.. p50=.. p99=.. cpu=..` (medians over rounds; µs; client CPU per read).
-//! VDK_BENCH_MATRIX=write does VDK_BENCH_CALLS sequential writes per round instead. Needs
-//! VDK_BENCH_URL; the read mode does not write (the server may be a static one).
+//! VDK_BENCH_MATRIX=write-concurrent is the read mode's loop with writes, each thread writing a
+//! job of its own (bench-write-N). Needs VDK_BENCH_URL; the read mode does not write (the
+//! server may be a static one).
 
 use std::ffi::{c_char, CStr};
 use std::io::{BufRead, BufReader};
@@ -163,34 +164,21 @@ fn matrix(mode: &str) {
     );
     let config_json = serde_json::json!({"control_service_rest_api_url": url}).to_string();
     let client = SecretsClient::new(Config::from_json(&config_json).unwrap()).unwrap();
-    if mode == "write" {
-        let calls = env("VDK_BENCH_CALLS", 500.0) as u32;
-        let secrets =
-            SecretMap::from_json(br#"{"api-key":"sk-abc123xyz789","db-password":"secretpass","port":5432}"#).unwrap();
-        let write = || client.write_secrets_blocking(JOB, TEAM, &secrets, None).unwrap();
-        measure(calls / 5, write);
-        let rounds: Vec<Round> = (0..rounds).map(|_| measure(calls, write)).collect();
-        let us = median(
-            rounds
-                .iter()
-                .map(|r| r.wall.as_secs_f64() * 1e6 / r.calls as f64)
-                .collect(),
-        );
-        let cpu = median(
-            rounds
-                .iter()
-                .map(|r| r.cpu.as_secs_f64() * 1e6 / r.calls as f64)
-                .collect(),
-        );
-        println!("RESULT rps={:.0} us={us:.1} cpu={cpu:.1}", 1e6 / us);
-        return;
-    }
     if mode == "read-async" {
         return matrix_async(client, threads, seconds, rounds);
     }
-    let read = || assert_eq!(client.read_secrets_blocking(JOB, TEAM, None).unwrap().len(), 3);
+    let secrets =
+        SecretMap::from_json(br#"{"api-key":"sk-abc123xyz789","db-password":"secretpass","port":5432}"#).unwrap();
+    // Concurrent writers each write a job of their own, as jobs of a fleet do.
+    let jobs: Vec<String> = (0..threads).map(|i| format!("bench-write-{i}")).collect();
+    let op = |thread: usize| match mode {
+        "write-concurrent" => client
+            .write_secrets_blocking(&jobs[thread], TEAM, &secrets, None)
+            .unwrap(),
+        _ => assert_eq!(client.read_secrets_blocking(JOB, TEAM, None).unwrap().len(), 3),
+    };
     for _ in 0..200 {
-        read();
+        op(0);
     }
     let mut summary = MatrixSummary::default();
     for _ in 0..rounds {
@@ -198,13 +186,14 @@ fn matrix(mode: &str) {
         let deadline = Instant::now() + Duration::from_secs_f64(seconds) + Duration::from_millis(1);
         let (all, wall, used) = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
+                .map(|thread| {
+                    let (barrier, op) = (&barrier, &op);
+                    s.spawn(move || {
                         let mut lat = Vec::with_capacity(1 << 16);
                         barrier.wait();
                         while Instant::now() < deadline {
                             let t0 = Instant::now();
-                            read();
+                            op(thread);
                             lat.push(t0.elapsed().as_nanos() as u64);
                         }
                         lat

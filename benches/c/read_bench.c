@@ -4,7 +4,8 @@
  *        every call's latency (clock_gettime) goes into a per-thread array; per round the
  *        arrays are merged and sorted for p50/p99. Prints the median over rounds of
  *        reads/s, p50 us, p99 us and client CPU us per read (getrusage, all threads).
- *   read_bench write URL CALLS ROUNDS             sequential PUTs of the 3-secret map.
+ *   read_bench writes URL THREADS SECONDS ROUNDS  the same with PUTs of the 3-secret map, each
+ *        thread writing a job of its own (bench-write-N).
  *   read_bench cold  CONFIG_JSON [seed]           creates a client from CONFIG_JSON, reads once,
  *        prints CLOCK_MONOTONIC ns when the read is done (the parent took the start time);
  *        with "seed", writes the 3-secret map first (to prepare a fresh service).
@@ -89,6 +90,8 @@ static double median(double *v, int n) {
 struct worker {
   pthread_t thread;
   VdkClient *client;
+  char job[32]; /* writers: a job of their own */
+  int writes;
   long long deadline;
   long long *lat;
   long n, cap;
@@ -101,7 +104,13 @@ static void *worker_main(void *arg) {
   pthread_barrier_wait(&start_barrier);
   while (now_ns() < w->deadline) {
     long long t0 = now_ns();
-    read_once(w->client);
+    if (w->writes) {
+      VdkError *error = NULL;
+      if (vdk_client_write_secrets(w->client, w->job, TEAM, MAP, NULL, &error) != VDK_STATUS_OK)
+        die("vdk_client_write_secrets", error);
+    } else {
+      read_once(w->client);
+    }
     long long dt = now_ns() - t0;
     if (w->n == w->cap) {
       w->cap *= 2;
@@ -113,7 +122,7 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-static int mode_read(const char *url, int threads, double seconds, int rounds) {
+static int mode_concurrent(const char *url, int threads, double seconds, int rounds, int writes) {
   VdkClient *client = new_client(url_config(url));
   for (int i = 0; i < 200; i++) read_once(client); /* warm-up: connections, caches */
   double *rps = calloc(rounds, sizeof *rps), *p50 = calloc(rounds, sizeof *p50),
@@ -123,6 +132,8 @@ static int mode_read(const char *url, int threads, double seconds, int rounds) {
     pthread_barrier_init(&start_barrier, NULL, threads + 1);
     for (int t = 0; t < threads; t++) {
       w[t].client = client;
+      w[t].writes = writes;
+      snprintf(w[t].job, sizeof w[t].job, "bench-write-%d", t);
       w[t].n = 0;
       if (!w[t].lat) { w[t].cap = 1 << 16; w[t].lat = malloc(w[t].cap * sizeof(long long)); }
     }
@@ -151,24 +162,6 @@ static int mode_read(const char *url, int threads, double seconds, int rounds) {
   }
   printf("RESULT rps=%.0f p50=%.1f p99=%.1f cpu=%.1f\n", median(rps, rounds), median(p50, rounds),
          median(p99, rounds), median(cpu, rounds));
-  vdk_client_free(client);
-  return 0;
-}
-
-static int mode_write(const char *url, int calls, int rounds) {
-  VdkClient *client = new_client(url_config(url));
-  double *us = calloc(rounds, sizeof *us), *cpu = calloc(rounds, sizeof *cpu);
-  VdkError *error = NULL;
-  for (int r = -1; r < rounds; r++) { /* round -1 warms up */
-    long long t0 = now_ns();
-    double c0 = cpu_us();
-    for (int i = 0; i < calls; i++)
-      if (vdk_client_write_secrets(client, JOB, TEAM, MAP, NULL, &error) != VDK_STATUS_OK)
-        die("vdk_client_write_secrets", error);
-    if (r >= 0) { us[r] = (now_ns() - t0) / 1e3 / calls; cpu[r] = (cpu_us() - c0) / calls; }
-  }
-  double m = median(us, rounds);
-  printf("RESULT rps=%.0f us=%.1f cpu=%.1f\n", 1e6 / m, m, median(cpu, rounds));
   vdk_client_free(client);
   return 0;
 }
@@ -257,8 +250,10 @@ static int mode_rss(const char *url, long gets, long reads, double seconds) {
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 6 && !strcmp(argv[1], "read")) return mode_read(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]));
-  if (argc >= 5 && !strcmp(argv[1], "write")) return mode_write(argv[2], atoi(argv[3]), atoi(argv[4]));
+  if (argc >= 6 && !strcmp(argv[1], "read"))
+    return mode_concurrent(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]), 0);
+  if (argc >= 6 && !strcmp(argv[1], "writes"))
+    return mode_concurrent(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]), 1);
   if (argc >= 3 && !strcmp(argv[1], "cold")) return mode_cold(argv[2], argc >= 4 && !strcmp(argv[3], "seed"));
   if (argc >= 4 && !strcmp(argv[1], "spawn")) return mode_spawn(atoi(argv[2]), argv + 3);
   if (argc >= 6 && !strcmp(argv[1], "rss")) return mode_rss(argv[2], atol(argv[3]), atol(argv[4]), atof(argv[5]));

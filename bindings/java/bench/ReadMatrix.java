@@ -12,7 +12,10 @@ import java.util.concurrent.CyclicBarrier;
  * call's latency recorded. Prints {@code RESULT rps=.. p50=.. p99=.. cpu=..} (medians over
  * rounds; µs; process CPU per read from the OperatingSystemMXBean, JIT and GC included).
  *
- *   java -cp <classes of this>:bindings/java/target/classes ReadMatrix URL THREADS SECONDS ROUNDS
+ *   java -cp <classes of this>:bindings/java/target/classes ReadMatrix URL THREADS SECONDS ROUNDS [writes]
+ *
+ * With {@code writes}, each thread writes the 3-secret map to a job of its own (bench-write-N)
+ * instead of reading.
  */
 public final class ReadMatrix {
     private static double median(double[] v) {
@@ -31,10 +34,11 @@ public final class ReadMatrix {
         int threads = Integer.parseInt(args[1]);
         double seconds = Double.parseDouble(args[2]);
         int rounds = Integer.parseInt(args[3]);
+        boolean writes = args.length > 4 && args[4].equals("writes");
         try (SecretsClient client = SecretsClient.create(
                 SecretsConfig.builder().controlServiceRestApiUrl(url).build())) {
             for (int i = 0; i < 3000; i++) { // warm-up: JIT, connections
-                read(client);
+                call(client, writes, 0);
             }
             double[] rps = new double[rounds], p50 = new double[rounds], p99 = new double[rounds],
                     cpu = new double[rounds];
@@ -56,7 +60,7 @@ public final class ReadMatrix {
                         }
                         while (System.nanoTime() < deadline) {
                             long t0 = System.nanoTime();
-                            read(client);
+                            call(client, writes, id);
                             if (n == mine.length) {
                                 mine = Arrays.copyOf(mine, n * 2);
                             }
@@ -95,8 +99,13 @@ public final class ReadMatrix {
         }
     }
 
-    private static void read(SecretsClient client) {
-        if (client.readSecrets("bench-job", "bench-team").size() != 3) {
+    private static final java.util.Map<String, Object> MAP =
+            java.util.Map.of("api-key", "sk-abc123xyz789", "db-password", "secretpass", "port", 5432);
+
+    private static void call(SecretsClient client, boolean writes, int thread) {
+        if (writes) {
+            client.writeSecrets("bench-write-" + thread, "bench-team", MAP);
+        } else if (client.readSecrets("bench-job", "bench-team").size() != 3) {
             throw new IllegalStateException("unexpected answer");
         }
     }

@@ -3,7 +3,9 @@
 // latency recorded. Prints `RESULT rps=.. p50=.. p99=.. cpu=..` (medians over rounds; µs;
 // process CPU per read from getrusage).
 //
-//	go run ./bench/matrix -url URL -goroutines 16 -seconds 1 -rounds 3
+//	go run ./bench/matrix -url URL -goroutines 16 -seconds 1 -rounds 3 [-writes]
+//
+// With -writes, each goroutine writes the 3-secret map to a job of its own (bench-write-N).
 package main
 
 import (
@@ -35,6 +37,7 @@ func main() {
 	n := flag.Int("goroutines", 1, "concurrent readers")
 	seconds := flag.Float64("seconds", 1, "seconds per round")
 	rounds := flag.Int("rounds", 3, "rounds")
+	writes := flag.Bool("writes", false, "write instead of read, a job per goroutine")
 	flag.Parse()
 	client, err := vdksecrets.NewClient(vdksecrets.Config{RestAPIURL: *url})
 	if err != nil {
@@ -42,14 +45,21 @@ func main() {
 	}
 	defer client.Close()
 	ctx := context.Background()
-	read := func() {
+	secrets := map[string]any{"api-key": "sk-abc123xyz789", "db-password": "secretpass", "port": 5432}
+	read := func(g int) {
+		if *writes {
+			if err := client.WriteSecrets(ctx, fmt.Sprintf("bench-write-%d", g), "bench-team", secrets); err != nil {
+				log.Fatalf("write: %v", err)
+			}
+			return
+		}
 		m, err := client.ReadSecrets(ctx, "bench-job", "bench-team")
 		if err != nil || len(m) != 3 {
 			log.Fatalf("read: %v (%d secrets)", err, len(m))
 		}
 	}
 	for i := 0; i < 200; i++ {
-		read()
+		read(0)
 	}
 	var rps, p50, p99, cpu []float64
 	for r := 0; r < *rounds; r++ {
@@ -67,7 +77,7 @@ func main() {
 				<-start
 				for time.Now().Before(deadline) {
 					t0 := time.Now()
-					read()
+					read(g)
 					mine = append(mine, time.Since(t0))
 				}
 				lat[g] = mine
