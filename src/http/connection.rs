@@ -177,8 +177,12 @@ impl Idle {
     /// `Conn::caller_polled`), if any is young enough.
     pub fn take(&self, origin: &Origin) -> Option<Conn> {
         let caller_polled = runtime::caller_waits();
+        let now = std::time::Instant::now();
         let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
-        conns.retain(|c| c.idle_since.is_some_and(|t| t.elapsed() < MAX_IDLE_AGE));
+        conns.retain(|c| {
+            c.idle_since
+                .is_some_and(|t| now.saturating_duration_since(t) < MAX_IDLE_AGE)
+        });
         let at = conns
             .iter()
             .rposition(|c| &c.origin == origin && c.caller_polled == caller_polled)?;
