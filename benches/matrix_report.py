@@ -61,10 +61,30 @@ p(f"Run of {started}: {nproc} cores, Linux {kernel}; load average at start {load
 p("")
 
 
-def best_wrk(server, n):
-    values = [get("read", server, w, n, "rps") for w in ("wrk-t1", "wrk-t2")]
+def best_wrk(server, n, kind="read"):
+    values = [get(kind, server, w, n, "rps") for w in ("wrk-t1", "wrk-t2")]
     values = [v for v in values if v is not None]
     return max(values) if values else None
+
+
+def calls_table(kind, server, noun):
+    """One row per client and thread count: rate, latency, CPU, and ratios to Python and wrk."""
+    p(f"| client | threads (wrk: connections) | {noun}s/s | p50 µs | p99 µs | client CPU µs/{noun} "
+      f"| {noun}s/s vs Python (same threads) | CPU vs Python | {noun}s/s vs best wrk (same connections) |")
+    p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n in sorted({int(k[3]) for k in groups if k[0] == kind and k[1] == server and k[2] != "cli"}):
+        py_rps, py_cpu = get(kind, server, "python", n, "rps"), get(kind, server, "python", n, "cpu")
+        wrk = best_wrk(server, n, kind)
+        for client, label in CLIENTS:
+            rps = get(kind, server, client, n, "rps")
+            if rps is None:
+                continue
+            cpu = get(kind, server, client, n, "cpu")
+            cpu_vs = "1x" if client == "python" else "—" if cpu is None or py_cpu is None else f"{py_cpu / cpu:.1f}x less"
+            p(f"| {label} | {n} | {fmt(rps)} | {fmt(get(kind, server, client, n, 'p50'), 1)} "
+              f"| {fmt(get(kind, server, client, n, 'p99'), 1)} | {fmt(cpu, 1)} | {ratio(rps, py_rps)} | {cpu_vs} "
+              f"| {pct(rps, wrk)} |")
+    p("")
 
 
 def best_python(server):
@@ -76,24 +96,7 @@ def best_python(server):
 for server, title in (("service", "the local Control Service"), ("nginx", "nginx (static file)")):
     p(f"### Reads against {title}")
     p("")
-    p("| client | threads (wrk: connections) | reads/s | p50 µs | p99 µs | client CPU µs/read | reads/s vs Python (same threads) "
-      "| CPU vs Python | reads/s vs best wrk (same connections) |")
-    p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for n in threads:
-        py_rps, py_cpu = get("read", server, "python", n, "rps"), get("read", server, "python", n, "cpu")
-        wrk = best_wrk(server, n)
-        for client, label in CLIENTS:
-            rps = get("read", server, client, n, "rps")
-            if rps is None:
-                continue
-            cpu = get("read", server, client, n, "cpu")
-            cpu_vs = "—" if cpu is None or py_cpu is None else f"{py_cpu / cpu:.1f}x less"
-            if client == "python":
-                cpu_vs = "1x"
-            p(f"| {label} | {n} | {fmt(rps)} | {fmt(get('read', server, client, n, 'p50'), 1)} "
-              f"| {fmt(get('read', server, client, n, 'p99'), 1)} | {fmt(cpu, 1)} | {ratio(rps, py_rps)} | {cpu_vs} "
-              f"| {pct(rps, wrk)} |")
-    p("")
+    calls_table("read", server, "read")
 
 p("Client CPU: getrusage over the round (Rust, C, Go), the JVM's process CPU time (Java, JIT and GC "
   "included), time.process_time (Python), user + system of the wrk process from the shell's `time` (wrk, "
@@ -118,24 +121,7 @@ p("")
 
 p("### Writes (PUT of the 3-secret map) against the local Control Service, each thread writing a job of its own")
 p("")
-p("| client | threads (wrk: connections) | writes/s | p50 µs | p99 µs | client CPU µs/write | writes/s vs Python (same threads) "
-  "| CPU vs Python | writes/s vs best wrk (same connections) |")
-p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-write_threads = sorted({int(k[3]) for k in groups if k[0] == "writes"})
-for n in write_threads:
-    py_rps, py_cpu = get("writes", "service", "python", n, "rps"), get("writes", "service", "python", n, "cpu")
-    wrk_w = [v for v in (get("writes", "service", w, n, "rps") for w in ("wrk-t1", "wrk-t2")) if v is not None]
-    best = max(wrk_w) if wrk_w else None
-    for client, label in CLIENTS:
-        rps = get("writes", "service", client, n, "rps")
-        if rps is None:
-            continue
-        cpu = get("writes", "service", client, n, "cpu")
-        cpu_vs = "1x" if client == "python" else "—" if cpu is None or py_cpu is None else f"{py_cpu / cpu:.1f}x less"
-        p(f"| {label} | {n} | {fmt(rps)} | {fmt(get('writes', 'service', client, n, 'p50'), 1)} "
-          f"| {fmt(get('writes', 'service', client, n, 'p99'), 1)} | {fmt(cpu, 1)} | {ratio(rps, py_rps)} | {cpu_vs} "
-          f"| {pct(rps, best)} |")
-p("")
+calls_table("writes", "service", "write")
 p("wrk writes with a Lua script that spreads its PUTs over as many jobs as it has connections.")
 p("")
 
