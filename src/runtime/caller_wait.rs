@@ -8,7 +8,7 @@
 //! context (timers, spawned work and token refreshes still run on the one global runtime), and
 //! sockets opened for a blocking call are not registered with the runtime's reactor: when one
 //! would block, it records its descriptor with `wait_for`, and the caller sleeps in `poll(2)`
-//! on those descriptors plus its own wake-up socket. The kernel wakes the caller directly when
+//! on those descriptors plus the call's wake-up socket. The kernel wakes the caller directly when
 //! the answer arrives, as it wakes `wrk` or any blocking client. Everything else that can
 //! complete the future (a timer, a channel) wakes it through an ordinary `Waker`, which writes
 //! to the wake-up socket if the caller is asleep.
@@ -88,6 +88,8 @@ thread_local! {
     /// What the last `poll(2)` reported for those descriptors, until the future is polled.
     static READY: RefCell<Vec<libc::pollfd>> = const { RefCell::new(Vec::new()) };
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    /// The array handed to `poll(2)`, kept between calls so a call does not allocate one.
+    static POLL_SET: Cell<Vec<libc::pollfd>> = const { Cell::new(Vec::new()) };
 }
 
 /// Whether the last `poll(2)` of this thread saw `fd` ready for `events` (or failed on it,
@@ -176,7 +178,7 @@ pub(crate) fn block_on<F: Future>(future: F, generation: u64) -> std::io::Result
     let waker = Waker::from(signal.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
-    let mut fds: Vec<libc::pollfd> = Vec::with_capacity(4);
+    let mut fds = POLL_SET.take();
     loop {
         INTEREST.with(|i| i.borrow_mut().clear());
         signal.notified.store(false, Ordering::SeqCst);
@@ -185,6 +187,7 @@ pub(crate) fn block_on<F: Future>(future: F, generation: u64) -> std::io::Result
         if let Poll::Ready(output) = polled {
             drop(guard);
             give_back_signal(signal);
+            POLL_SET.set(fds);
             return Ok(output);
         }
         if signal.notified.load(Ordering::SeqCst) {
@@ -197,20 +200,15 @@ pub(crate) fn block_on<F: Future>(future: F, generation: u64) -> std::io::Result
             revents: 0,
         });
         INTEREST.with(|i| fds.extend_from_slice(&i.borrow()));
-        if spin::until_ready(&mut fds, &signal.notified) {
-            if fds[0].revents != 0 {
-                signal.drain();
+        if !spin::until_ready(&mut fds, &signal.notified) {
+            signal.sleeping.store(true, Ordering::SeqCst);
+            if !signal.notified.load(Ordering::SeqCst) {
+                // SAFETY: `fds` is a live, correctly sized array of pollfd. EINTR and other
+                // failures just mean polling the future again, which re-derives everything.
+                unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
             }
-            READY.with(|r| r.borrow_mut().extend_from_slice(&fds[1..]));
-            continue;
+            signal.sleeping.store(false, Ordering::SeqCst);
         }
-        signal.sleeping.store(true, Ordering::SeqCst);
-        if !signal.notified.load(Ordering::SeqCst) {
-            // SAFETY: `fds` is a live, correctly sized array of pollfd. EINTR and other
-            // failures just mean polling the future again, which re-derives everything.
-            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        }
-        signal.sleeping.store(false, Ordering::SeqCst);
         if fds[0].revents != 0 {
             signal.drain();
         }
