@@ -75,23 +75,11 @@ fn secrets_and_tokens_never_leak() {
     for job in jobs {
         match client.write_secrets_blocking(job, "team", &secrets, None) {
             Ok(()) => {}
-            Err(e) => texts.push(format!(
-                "{e} {e:?} {} {} {} {}",
-                e.what(),
-                e.why(),
-                e.consequences(),
-                e.countermeasures()
-            )),
+            Err(e) => texts.push(every_text_of(&e)),
         }
         match client.read_secrets_blocking(job, "team", None) {
             Ok(read) => texts.push(format!("{read:?}")),
-            Err(e) => texts.push(format!(
-                "{e} {e:?} {} {} {} {}",
-                e.what(),
-                e.why(),
-                e.consequences(),
-                e.countermeasures()
-            )),
+            Err(e) => texts.push(every_text_of(&e)),
         }
     }
     // A server that echoes what it received in its error body must not make us repeat it.
@@ -133,4 +121,15 @@ fn secrets_and_tokens_never_leak() {
     for text in texts.iter().chain(records.iter()) {
         assert!(!text.contains("Bearer "), "authorization header in: {text}");
     }
+}
+
+/// Display, Debug and every accessor of an error: all the places a secret could surface.
+fn every_text_of(e: &vdk_secrets::Error) -> String {
+    format!(
+        "{e} {e:?} {} {} {} {}",
+        e.what(),
+        e.why(),
+        e.consequences(),
+        e.countermeasures()
+    )
 }
