@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use hyper::header::HeaderValue;
-use hyper::Method;
+use reqwest::header::HeaderValue;
+use reqwest::Method;
 use serde::Deserialize;
 use url::Url;
 
@@ -60,6 +60,10 @@ impl Auth {
         })
     }
 
+    pub fn token_url(&self) -> &Url {
+        &self.token_endpoint.url
+    }
+
     pub fn refresh_token(&self) -> &str {
         self.refresh_token.expose()
     }
@@ -75,7 +79,7 @@ impl Auth {
         if let Some(token) = self.usable(stale) {
             return Ok(token);
         }
-        let pool = transport.pool();
+        let pool = transport.pool()?;
         let _exchange = tokio::time::timeout_at(deadline.into(), pool.refresh_lock.lock())
             .await
             .map_err(|_| {
@@ -115,7 +119,7 @@ impl Auth {
         let spec = RequestSpec {
             method: Method::POST,
             endpoint: &self.token_endpoint,
-            path: &self.token_endpoint.path,
+            path: self.token_endpoint.path(),
             body: Some(Bytes::from_owner(form)),
             content_type: Some("application/x-www-form-urlencoded"),
             authorization: None,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use hyper::Method;
+use reqwest::Method;
 
 use crate::auth::{parse_url, AccessToken, Auth};
 use crate::config::Config;
@@ -33,7 +33,7 @@ struct Inner {
 impl std::fmt::Debug for SecretsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecretsClient")
-            .field("origin", &self.inner.endpoint.origin)
+            .field("host", &self.inner.endpoint.host)
             .field("authenticated", &self.inner.auth.is_some())
             .finish()
     }
@@ -57,7 +57,7 @@ impl SecretsClient {
         };
         let key = "control_service_rest_api_url";
         let endpoint = Endpoint::of(&parse_url(url, key)?, key)?;
-        let auth = match (&config.api_token, &config.api_token_authorization_url) {
+        let auth: Option<Auth> = match (&config.api_token, &config.api_token_authorization_url) {
             (Some(token), Some(url)) => Some(Auth::new(token.clone(), url)?),
             (Some(_), None) => {
                 return Err(
@@ -69,7 +69,11 @@ impl SecretsClient {
             }
             (None, _) => None,
         };
-        let transport = Transport::new(&config)?;
+        let mut endpoints = vec![&endpoint.url];
+        if let Some(auth) = &auth {
+            endpoints.push(auth.token_url());
+        }
+        let transport = Transport::new(&config, &endpoints)?;
         Ok(SecretsClient {
             inner: Arc::new(Inner {
                 config,
@@ -89,7 +93,8 @@ impl SecretsClient {
         &self.inner.config
     }
 
-    /// The job's secrets; `{}` when none are stored.
+    /// The job's secrets; `{}` when none are stored. The call runs on the library's runtime
+    /// whatever executor awaits it; dropping the future cancels it.
     pub async fn read_secrets(&self, job_name: &str, team_name: &str) -> Result<SecretMap> {
         self.read_secrets_until(job_name, team_name, self.default_deadline())
             .await
@@ -97,16 +102,8 @@ impl SecretsClient {
 
     /// `read_secrets` bounded by `deadline` instead of the configured one.
     pub async fn read_secrets_until(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
-        let path = self.secrets_path(job_name, team_name)?;
-        let operation = "read secrets";
-        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
-        SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
-            Error::new(
-                Status::Protocol,
-                format!("Failed to {operation}"),
-                format!("the Control Service's answer is not a secrets object: {e}"),
-            )
-        })
+        let (client, job, team) = (self.clone(), job_name.to_string(), team_name.to_string());
+        runtime::run(async move { client.read(&job, &team, deadline).await }).await?
     }
 
     /// Replaces the job's whole secrets map with `secrets`.
@@ -123,6 +120,29 @@ impl SecretsClient {
         secrets: &SecretMap,
         deadline: Instant,
     ) -> Result<()> {
+        let (client, job, team, secrets) = (
+            self.clone(),
+            job_name.to_string(),
+            team_name.to_string(),
+            secrets.clone(),
+        );
+        runtime::run(async move { client.write(&job, &team, &secrets, deadline).await }).await?
+    }
+
+    async fn read(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
+        let path = self.secrets_path(job_name, team_name)?;
+        let operation = "read secrets";
+        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
+        SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
+            Error::new(
+                Status::Protocol,
+                format!("Failed to {operation}"),
+                format!("the Control Service's answer is not a secrets object: {e}"),
+            )
+        })
+    }
+
+    async fn write(&self, job_name: &str, team_name: &str, secrets: &SecretMap, deadline: Instant) -> Result<()> {
         let path = self.secrets_path(job_name, team_name)?;
         let body = Bytes::from_owner(secrets.to_json());
         let sensitive = secrets.string_values(4);
@@ -139,7 +159,7 @@ impl SecretsClient {
         deadline: Option<Instant>,
     ) -> Result<SecretMap> {
         let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.read_secrets_until(job_name, team_name, deadline))?
+        runtime::block_on(self.read(job_name, team_name, deadline))?
     }
 
     /// Blocking `write_secrets` on the global runtime, for synchronous hosts.
@@ -151,7 +171,7 @@ impl SecretsClient {
         deadline: Option<Instant>,
     ) -> Result<()> {
         let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.write_secrets_until(job_name, team_name, secrets, deadline))?
+        runtime::block_on(self.write(job_name, team_name, secrets, deadline))?
     }
 
     pub fn default_deadline(&self) -> Instant {

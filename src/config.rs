@@ -27,6 +27,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("control_http_backoff_max_seconds", Kind::Seconds),
     ("control_http_deadline_seconds", Kind::Seconds),
     ("control_http_ca_bundle", Kind::Text),
+    ("control_http_proxy", Kind::Text),
     ("control_http_max_response_bytes", Kind::Count),
     ("control_service_user_agent", Kind::Text),
     ("op_id_override", Kind::Text),
@@ -65,6 +66,8 @@ pub struct Config {
     /// Bound on one whole call, retries and token exchange included.
     pub deadline: Duration,
     pub ca_bundle: Option<PathBuf>,
+    /// `control_http_proxy`; `None` means the environment's proxy variables decide.
+    pub proxy: Option<ProxyChoice>,
     pub max_response_bytes: u64,
     pub user_agent: String,
     pub op_id: Option<String>,
@@ -90,6 +93,7 @@ impl Default for Config {
             backoff_max: Duration::from_secs(120),
             deadline: Duration::from_secs(600),
             ca_bundle: None,
+            proxy: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: format!("vdk-secrets/{}", env!("CARGO_PKG_VERSION")),
             op_id: None,
@@ -107,10 +111,54 @@ impl std::fmt::Debug for Config {
             .field("api_token", &self.api_token.as_ref().map(|_| "***"))
             .field("api_token_authorization_url", &self.api_token_authorization_url)
             .field("verify_ssl", &self.verify_ssl)
+            .field("proxy", &self.proxy)
             .field("total_retries", &self.total_retries)
             .field("deadline", &self.deadline)
             .field("deployment_id", &self.deployment_id)
             .finish_non_exhaustive()
+    }
+}
+
+/// `control_http_proxy`: where requests go instead of straight to the Control Service.
+#[derive(Clone)]
+pub enum ProxyChoice {
+    /// `none`: always connect directly, whatever the environment says.
+    Direct,
+    /// An `http://` or `https://` proxy URL, possibly with `user:password@`: a secret, since
+    /// the password is one, and never printed.
+    Url(SecretString),
+}
+
+impl ProxyChoice {
+    fn parse(text: String) -> Result<Self> {
+        let text = SecretString::new(text);
+        let trimmed = text.expose().trim();
+        if trimmed.eq_ignore_ascii_case("none") {
+            return Ok(ProxyChoice::Direct);
+        }
+        // The value may carry a password: errors describe it, never quote it.
+        let refuse = |why: &str| {
+            Error::invalid_argument(format!("configuration key 'control_http_proxy' {why}")).with_countermeasures(
+                "Set control_http_proxy to 'none' or to a proxy URL such as http://proxy.example:3128 (credentials as http://user:password@proxy.example:3128).",
+            )
+        };
+        let url = url::Url::parse(trimmed).map_err(|_| refuse("is neither 'none' nor a valid URL"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse("must be an http:// or https:// proxy URL"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(refuse("has no host"));
+        }
+        Ok(ProxyChoice::Url(SecretString::new(trimmed.to_string())))
+    }
+}
+
+impl std::fmt::Debug for ProxyChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxyChoice::Direct => f.write_str("Direct"),
+            ProxyChoice::Url(_) => f.write_str("Url(***)"),
+        }
     }
 }
 
@@ -200,7 +248,7 @@ impl Config {
                     Raw::Env(s) => s.to_string(),
                     _ => return Err(ill_typed("a string")),
                 };
-                self.set_text(key, text);
+                self.set_text(key, text)?;
             }
             Kind::Bool => {
                 let b = match raw {
@@ -255,17 +303,19 @@ impl Config {
         Ok(())
     }
 
-    fn set_text(&mut self, key: &str, text: String) {
+    fn set_text(&mut self, key: &str, text: String) -> Result<()> {
         match key {
             "control_service_rest_api_url" => self.rest_api_url = Some(text),
             "api_token" => self.api_token = Some(SecretString::new(text)),
             "api_token_authorization_url" => self.api_token_authorization_url = Some(text),
             "control_http_ca_bundle" => self.ca_bundle = Some(PathBuf::from(text)),
+            "control_http_proxy" => self.proxy = Some(ProxyChoice::parse(text)?),
             "control_service_user_agent" => self.user_agent = text,
             "op_id_override" => self.op_id = Some(text),
             "deployment_id" => self.deployment_id = text,
             _ => self.secrets_default_type = Some(text),
         }
+        Ok(())
     }
 
     fn validate(&mut self) -> Result<()> {

@@ -2,21 +2,19 @@
 //! deadline, and a bounded response body. Knows nothing of secrets or tokens beyond carrying
 //! them in wiping buffers.
 
-mod connection;
+mod proxy;
 mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
-use hyper::Method;
 use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::Method;
 use url::Url;
 
-pub(crate) use connection::Origin;
-use connection::{dial, DialError, Idle};
+use proxy::Proxies;
 
 use crate::config::Config;
 use crate::error::{Error, Redactor, Result, Status};
@@ -25,37 +23,48 @@ use crate::secret::SecretBuffer;
 
 /// Error answers are read this far for their explanation; the rest is not worth memory.
 const MAX_ERROR_BODY: u64 = 64 * 1024;
+/// A body buffer starts at most this large whatever `Content-Length` claims, and grows as
+/// bytes arrive: a hostile server must send a gigabyte to make us hold one.
+const INITIAL_BODY_CAPACITY: u64 = 64 * 1024;
 const RETRY_STATUSES: [u16; 4] = [500, 502, 503, 504];
+/// Idle keep-alive connections: how many per host, and for how long.
+const POOL_IDLE_PER_HOST: usize = 64;
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where requests go: the parts of a configured URL that every request needs, worked out once
-/// (parsing and formatting them per call showed in profiles).
+/// Where requests go: a configured URL, checked once.
 pub(crate) struct Endpoint {
-    pub origin: Origin,
-    host_header: HeaderValue,
-    /// The URL's path, percent-encoded as the URL parser left it.
-    pub path: String,
+    pub url: Url,
+    /// `host[:port]`, for messages.
+    pub host: String,
 }
 
 impl Endpoint {
     pub fn of(url: &Url, key: &str) -> Result<Endpoint> {
-        let origin = Origin::of(url)
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
             .ok_or_else(|| Error::configuration(format!("configuration key '{key}' has no host to connect to")))?;
-        let host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => origin.host.clone(),
+        let host = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
         };
-        Ok(Endpoint {
-            host_header: HeaderValue::from_str(&host)
-                .map_err(|_| Error::configuration(format!("configuration key '{key}' has an unusable host")))?,
-            origin,
-            path: url.path().to_string(),
-        })
+        Ok(Endpoint { url: url.clone(), host })
     }
 
     /// The path without its trailing slash ("" or "/prefix"), for paths built under it.
     pub fn base_path(&self) -> &str {
-        self.path.trim_end_matches('/')
+        self.url.path().trim_end_matches('/')
+    }
+
+    pub fn path(&self) -> &str {
+        self.url.path()
+    }
+
+    /// The URL with `path` (already percent-encoded) in place of the configured one.
+    fn with_path(&self, path: &str) -> Url {
+        let mut url = self.url.clone();
+        url.set_path(path);
+        url
     }
 }
 
@@ -63,7 +72,7 @@ impl Endpoint {
 pub(crate) struct RequestSpec<'a> {
     pub method: Method,
     pub endpoint: &'a Endpoint,
-    /// Origin-form target: the endpoint's path, already percent-encoded, plus any query.
+    /// The endpoint's path, already percent-encoded.
     pub path: &'a str,
     /// Shared, so a retry resends without copying; the owner wipes it when the last copy goes.
     pub body: Option<Bytes>,
@@ -94,39 +103,65 @@ enum Failure {
     Read(Error),
     /// A 5xx worth retrying, with the server's `Retry-After` if any.
     Status(Error, Option<Duration>),
-    /// Not worth retrying: a certificate problem, an oversized body.
+    /// Not worth retrying: a certificate problem, an oversized body, a refusing proxy.
     Fatal(Error),
 }
 
-/// State bound to one runtime generation (see `runtime`): the connection pool, and the lock
-/// that makes concurrent token refreshes run once.
+/// State bound to one runtime generation (see `runtime`): the HTTP client with its connection
+/// pool, and the lock that makes concurrent token refreshes run once.
 pub(crate) struct Pool {
     generation: u64,
-    idle: Idle,
+    http: reqwest::Client,
     pub refresh_lock: tokio::sync::Mutex<()>,
 }
 
 impl Pool {
-    fn new() -> Self {
-        Pool {
+    fn new(config: &Config, tls: &rustls::ClientConfig, proxies: &Proxies) -> Result<Pool> {
+        let builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
+            .http1_only();
+        let http = proxies.configure(builder)?.build().map_err(|e| {
+            Error::configuration(format!(
+                "cannot set up the HTTP client: {}",
+                proxies.clean(&error_chain(&e))
+            ))
+        })?;
+        Ok(Pool {
             generation: runtime::fork_generation(),
-            idle: Idle::default(),
+            http,
             refresh_lock: tokio::sync::Mutex::new(()),
-        }
+        })
     }
 }
 
 pub(crate) struct Transport {
     config: Config,
-    tls: tokio_rustls::TlsConnector,
+    tls: Arc<rustls::ClientConfig>,
+    proxies: Proxies,
     fixed_headers: HeaderMap,
     pool: Mutex<Arc<Pool>>,
 }
 
 impl Transport {
-    /// Reads the CA bundle, if any, and builds the pool. No network I/O.
-    pub fn new(config: &Config) -> Result<Self> {
-        let tls = tokio_rustls::TlsConnector::from(tls::client_config(config)?);
+    /// Reads the trust store and the CA bundle (when any of `endpoints` or their proxies uses
+    /// TLS) and builds the HTTP client. No network I/O.
+    pub fn new(config: &Config, endpoints: &[&Url]) -> Result<Self> {
+        let proxies = Proxies::new(config);
+        let needs_roots = endpoints.iter().any(|u| u.scheme() == "https") || proxies.any_https(endpoints);
+        let (tls, _source) = tls::client_config(config, needs_roots)?;
+        if !config.verify_ssl {
+            // Said on stderr whatever the log settings: this must not go unnoticed.
+            eprintln!(
+                "vdk-secrets WARNING: control_http_verify_ssl is false: TLS certificates are not checked, \
+                 so anyone on the network path can read and change requests, secrets and tokens included"
+            );
+        }
         let mut fixed_headers = HeaderMap::new();
         fixed_headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         fixed_headers.insert(
@@ -141,29 +176,34 @@ impl Transport {
                 Error::invalid_argument("configuration key 'op_id_override' is not a valid header value")
             })?,
         );
+        // Built now, so that a configuration reqwest refuses fails here and not on first use.
+        let pool = Pool::new(config, &tls, &proxies)?;
         Ok(Transport {
             config: config.clone(),
             tls,
+            proxies,
             fixed_headers,
-            pool: Mutex::new(Arc::new(Pool::new())),
+            pool: Mutex::new(Arc::new(pool)),
         })
     }
 
-    /// The pool of the current runtime generation; rebuilt once in a forked child.
-    pub fn pool(&self) -> Arc<Pool> {
+    /// The pool of the current runtime generation; rebuilt once in a forked child, whose
+    /// parent's connections belong to a runtime that no longer runs there.
+    pub fn pool(&self) -> Result<Arc<Pool>> {
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         if pool.generation != runtime::fork_generation() {
-            let stale = std::mem::replace(&mut *pool, Arc::new(Pool::new()));
+            let fresh = Pool::new(&self.config, &self.tls, &self.proxies)?;
+            let stale = std::mem::replace(&mut *pool, Arc::new(fresh));
             runtime::retire(Box::new(stale));
         }
-        pool.clone()
+        Ok(pool.clone())
     }
 
     /// Sends `spec` until it gets an answer that retrying cannot change, the retry budget is
     /// spent, or `deadline` passes. 5xx answers that survive the retries come back as errors;
     /// other non-2xx answers come back as `Answer`s for the caller to interpret.
     pub async fn send(&self, spec: &RequestSpec<'_>, deadline: Instant) -> Result<Answer> {
-        let pool = self.pool();
+        let pool = self.pool()?;
         let started = Instant::now();
         let (mut total, mut connect, mut read) = (0u32, 0u32, 0u32);
         loop {
@@ -196,7 +236,10 @@ impl Transport {
                 return Err(exhausted(error, total - 1));
             }
             let delay = self.backoff(total).max(retry_after.unwrap_or_default());
-            if Instant::now() + delay >= deadline {
+            // Any Retry-After a server sends (u64::MAX seconds, a date in year 9999) is only a
+            // wait: one that would end past the deadline, or past what a clock can count, is
+            // not started.
+            if Instant::now().checked_add(delay).is_none_or(|end| end >= deadline) {
                 return Err(self.deadline_error(spec, Some(error), total - 1, started));
             }
             log::debug!(
@@ -245,63 +288,36 @@ impl Transport {
     }
 
     async fn attempt(&self, pool: &Pool, spec: &RequestSpec<'_>) -> Result<Answer, Failure> {
-        let origin = &spec.endpoint.origin;
-        let read_timeout = self.config.read_timeout;
-        let mut pooled = pool.idle.take(origin);
-        let (mut conn, response) = loop {
-            let reused = pooled.is_some();
-            let mut conn = match pooled.take() {
-                Some(conn) => conn,
-                None => dial(origin, &self.tls, self.config.connect_timeout)
-                    .await
-                    .map_err(|e| dial_failure(e, spec, origin))?,
-            };
-            let send = conn.sender.send_request(self.request(spec)?);
-            match tokio::time::timeout(read_timeout, conn.drive(send)).await {
-                Err(_) => return Err(read_timed_out(spec, origin)),
-                Ok(Ok(Ok(response))) => break (conn, response),
-                // A kept-alive connection the server closed meanwhile: not a failure of this
-                // exchange, so dial a fresh one at once without spending a retry.
-                Ok(Err(e)) | Ok(Ok(Err(e))) if reused && !e.is_parse() => {
-                    log::debug!(
-                        "{}: a pooled connection was closed ({e}); dialling a new one",
-                        spec.operation
-                    );
-                }
-                Ok(Err(e)) | Ok(Ok(Err(e))) => return Err(exchange_failure(e, spec, origin)),
-            }
-        };
+        let response = pool
+            .http
+            .execute(self.request(spec))
+            .await
+            .map_err(|e| self.exchange_failure(e, spec))?;
         let status = response.status().as_u16();
+        if status == 407 {
+            return Err(Failure::Fatal(self.proxy_refused(spec)));
+        }
         let success = (200..300).contains(&status);
         let limit = if success {
             self.config.max_response_bytes
         } else {
             MAX_ERROR_BODY
         };
-        let declared = response
-            .headers()
-            .get(hyper::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let declared = response.content_length();
         if success && declared.is_some_and(|n| n > limit) {
             return Err(Failure::Fatal(too_large(spec, limit)));
         }
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
-        let mut incoming = response.into_body();
-        let mut body = SecretBuffer::with_capacity(declared.unwrap_or(1024).min(limit) as usize);
-        let mut complete = false;
+        let initial = declared.unwrap_or(0).min(limit).min(INITIAL_BODY_CAPACITY);
+        let mut body = SecretBuffer::with_capacity(initial as usize);
+        let mut response = response;
         loop {
-            let frame = match tokio::time::timeout(read_timeout, conn.drive(incoming.frame())).await {
-                Err(_) if success => return Err(read_timed_out(spec, origin)),
-                Err(_) => break,
-                Ok(Err(e)) | Ok(Ok(Some(Err(e)))) if success => return Err(exchange_failure(e, spec, origin)),
-                Ok(Err(_)) | Ok(Ok(Some(Err(_)))) => break, // a broken error body still leaves its status
-                Ok(Ok(None)) => {
-                    complete = true;
-                    break;
-                }
-                Ok(Ok(Some(Ok(frame)))) => frame,
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) if success => return Err(self.exchange_failure(e, spec)),
+                Err(_) => break, // a broken error body still leaves its status
             };
-            let Ok(chunk) = frame.into_data() else { continue };
             if body.len() as u64 + chunk.len() as u64 > limit {
                 if success {
                     return Err(Failure::Fatal(too_large(spec, limit)));
@@ -310,9 +326,6 @@ impl Transport {
             }
             body.extend_from_slice(&chunk);
         }
-        if complete {
-            pool.idle.give_back(conn);
-        }
         if RETRY_STATUSES.contains(&status) {
             let error = Error::from_http_answer(status, spec.operation, body.as_bytes(), spec.redactor);
             return Err(Failure::Status(error, retry_after));
@@ -320,23 +333,101 @@ impl Transport {
         Ok(Answer { status, body })
     }
 
-    /// The request in origin form, with the headers upstream sends and a wiping body.
-    fn request(&self, spec: &RequestSpec<'_>) -> Result<hyper::Request<Full<Bytes>>, Failure> {
-        let mut request = hyper::Request::builder()
-            .method(spec.method.clone())
-            .uri(spec.path)
-            .body(Full::new(spec.body.clone().unwrap_or_default()))
-            .map_err(|_| Failure::Fatal(Error::invalid_argument("cannot build the request")))?;
+    /// The request with the headers upstream sends and a wiping body.
+    fn request(&self, spec: &RequestSpec<'_>) -> reqwest::Request {
+        let mut request = reqwest::Request::new(spec.method.clone(), spec.endpoint.with_path(spec.path));
         let headers = request.headers_mut();
         headers.clone_from(&self.fixed_headers);
-        headers.insert(HOST, spec.endpoint.host_header.clone());
         if let Some(content_type) = spec.content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         if let Some(authorization) = spec.authorization {
             headers.insert(AUTHORIZATION, authorization.clone());
         }
-        Ok(request)
+        if let Some(body) = &spec.body {
+            *request.body_mut() = Some(reqwest::Body::from(body.clone()));
+        }
+        request
+    }
+
+    /// The host a request talks to, or the proxy it goes through: what an error must name.
+    fn peer(&self, spec: &RequestSpec<'_>) -> String {
+        match self.proxies.for_url(&spec.endpoint.url) {
+            Some(proxy) => format!("the proxy {proxy} (on the way to {})", spec.endpoint.host),
+            None => spec.endpoint.host.clone(),
+        }
+    }
+
+    /// Classifies what reqwest, hyper and rustls report. Their texts describe the failure;
+    /// none quotes a response body (`PROTOCOL` errors must not), and proxy credentials are
+    /// removed from them.
+    fn exchange_failure(&self, e: reqwest::Error, spec: &RequestSpec<'_>) -> Failure {
+        let e = e.without_url();
+        let peer = self.peer(spec);
+        let chain = self.proxies.clean(&error_chain(&e));
+        if contains_rustls(&e) {
+            return Failure::Fatal(
+                Error::new(Status::Network, what(spec), format!("TLS with {peer} failed: {chain}"))
+                    .with_retryable(false)
+                    .with_countermeasures(
+                        "Check the server's certificate and the trust store (README: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, control_http_ca_bundle; control_http_verify_ssl=false only for development).",
+                    ),
+            );
+        }
+        if is_parse_error(&e) {
+            return Failure::Fatal(
+                Error::new(
+                    Status::Protocol,
+                    what(spec),
+                    format!("{peer} sent an answer that is not valid HTTP ({})", parse_kind(&e)),
+                )
+                .with_countermeasures(
+                    "Check that control_service_rest_api_url points at a VDK Control Service (and not at a proxy or another service).",
+                ),
+            );
+        }
+        if e.is_connect() {
+            if chain.contains("proxy authorization required") {
+                return Failure::Fatal(self.proxy_refused(spec));
+            }
+            if e.is_timeout() {
+                return Failure::Connect(Error::new(
+                    Status::Network,
+                    what(spec),
+                    format!("cannot connect to {peer}: no connection within control_http_connect_timeout_seconds"),
+                ));
+            }
+            return Failure::Connect(Error::new(
+                Status::Network,
+                what(spec),
+                format!("cannot connect to {peer}: {chain}"),
+            ));
+        }
+        if e.is_timeout() {
+            return Failure::Read(Error::new(
+                Status::Network,
+                what(spec),
+                format!("no answer from {peer} within control_http_read_timeout_seconds"),
+            ));
+        }
+        Failure::Read(Error::new(
+            Status::Network,
+            what(spec),
+            format!("the connection to {peer} broke: {chain}"),
+        ))
+    }
+
+    fn proxy_refused(&self, spec: &RequestSpec<'_>) -> Error {
+        Error::new(
+            Status::Network,
+            what(spec),
+            format!("{} refused the request (HTTP 407: proxy authentication required)", self.peer(spec)),
+        )
+        .with_http_status(407)
+        .with_retryable(false)
+        .with_countermeasures(
+            "Put the proxy's user name and password in its URL (control_http_proxy or HTTPS_PROXY: http://user:password@proxy:port), or set control_http_proxy=none if the Control Service is reachable directly.",
+        )
     }
 }
 
@@ -372,58 +463,21 @@ fn what(spec: &RequestSpec<'_>) -> String {
     format!("Failed to {}", spec.operation)
 }
 
-fn dial_failure(e: DialError, spec: &RequestSpec<'_>, origin: &Origin) -> Failure {
-    let host = &origin.host;
-    match e {
-        DialError::Tls(io) if contains_rustls(&io) => Failure::Fatal(
-            Error::new(Status::Network, what(spec), format!("TLS with {host} failed: {}", error_chain(&io)))
-                .with_retryable(false)
-                .with_countermeasures(
-                    "Check the server's certificate; set control_http_ca_bundle to the CA that signed it (control_http_verify_ssl=false only for development).",
-                ),
-        ),
-        DialError::Tls(io) | DialError::Io(io) => {
-            Failure::Connect(Error::new(Status::Network, what(spec), format!("cannot connect to {host}: {}", error_chain(&io))))
-        }
-        DialError::TimedOut => Failure::Connect(Error::new(
-            Status::Network,
-            what(spec),
-            format!("cannot connect to {host}: no connection within control_http_connect_timeout_seconds"),
-        )),
-        DialError::Handshake(e) => {
-            Failure::Connect(Error::new(Status::Network, what(spec), format!("cannot connect to {host}: {}", error_chain(&e))))
-        }
+/// hyper's parse errors, found through the chain reqwest wraps them in.
+fn is_parse_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_parse) {
+        return true;
     }
+    error.source().is_some_and(is_parse_error)
 }
 
-fn read_timed_out(spec: &RequestSpec<'_>, origin: &Origin) -> Failure {
-    Failure::Read(Error::new(
-        Status::Network,
-        what(spec),
-        format!(
-            "no answer from {} within control_http_read_timeout_seconds",
-            origin.host
-        ),
-    ))
-}
-
-/// An answer hyper could not parse is not a network blip; anything else that breaks an
-/// exchange (reset, early close) is, and is retried.
-fn exchange_failure(e: hyper::Error, spec: &RequestSpec<'_>, origin: &Origin) -> Failure {
-    let host = &origin.host;
-    if e.is_parse() {
-        return Failure::Fatal(
-            Error::new(Status::Protocol, what(spec), format!("{host} sent an answer that is not valid HTTP: {e}"))
-                .with_countermeasures(
-                    "Check that control_service_rest_api_url points at a VDK Control Service (and not at a proxy or another service).",
-                ),
-        );
+/// hyper's own words for what was wrong ("invalid HTTP version parsed", ...): they name the
+/// fault, never the bytes.
+fn parse_kind(error: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(e) = error.downcast_ref::<hyper::Error>() {
+        return e.to_string();
     }
-    Failure::Read(Error::new(
-        Status::Network,
-        what(spec),
-        format!("the connection to {host} broke: {}", error_chain(&e)),
-    ))
+    error.source().map(parse_kind).unwrap_or_default()
 }
 
 /// rustls errors reach us nested in I/O errors, whose `source()` skips the wrapped error.
@@ -469,7 +523,7 @@ mod tests {
             r#"{{"control_http_backoff_factor_seconds":{factor},"control_http_backoff_max_seconds":{max}}}"#
         ))
         .unwrap();
-        Transport::new(&config).unwrap()
+        Transport::new(&config, &[]).unwrap()
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The one global tokio runtime that blocking calls (the C ABI) run on.
 //!
 //! Created lazily on first use, with a small worker pool (`VDK_SECRETS_WORKER_THREADS`,
-//! default 1): a library must not fill its host with threads, and the workers have little to
-//! do. They run timers, connection set-up and work spawned by the async API; a blocking call
-//! polls its own future and waits on its own sockets (`caller_wait`).
+//! default 1): a library must not fill its host with threads. The workers drive every
+//! connection (reqwest spawns one task per connection), timers, and the calls of the async
+//! Rust API; a blocking call polls its own future on the calling thread (`block_on`).
 //!
 //! Fork safety: schedulers fork after using the library. The child inherits the runtime's
 //! memory but not its threads, so the old runtime can never run again. A `pthread_atfork`
@@ -19,10 +19,6 @@ use std::sync::{Mutex, Once};
 use tokio::runtime::{Builder, Runtime};
 
 use crate::error::{Error, Result};
-
-mod caller_wait;
-mod spin;
-pub(crate) use caller_wait::{is_active as caller_waits, CallerPolledTcp};
 
 struct Slot {
     generation: u64,
@@ -111,8 +107,8 @@ pub(crate) fn retire(state: Box<dyn std::any::Any + Send>) {
     RETIRED.lock().unwrap_or_else(|p| p.into_inner()).push(state);
 }
 
-/// Runs `future` to completion in the global runtime's context, on the calling thread, which
-/// sleeps in between (see `caller_wait`).
+/// Runs `future` to completion on the calling thread, inside the global runtime (whose
+/// workers move the connection's bytes and fire its timers).
 ///
 /// Refuses (instead of panicking) when called from inside an async runtime, where blocking
 /// would stall or deadlock its executor.
@@ -123,9 +119,36 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
         )
         .with_countermeasures("Use the async Rust API there, or call from an ordinary thread."));
     }
-    let _context = current()?.runtime.enter();
-    caller_wait::block_on(future, fork_generation()).map_err(|e| {
-        Error::configuration(format!("cannot set up waiting for the call: {e}"))
-            .with_consequences("This thread cannot make blocking calls.")
-    })
+    Ok(current()?.runtime.block_on(future))
+}
+
+/// Runs `future` on the global runtime and awaits it from any executor. Connections live on
+/// the global runtime whoever calls, so a host runtime that shuts down takes none of ours
+/// with it, and blocking and async calls share one pool. Dropping the returned future (a
+/// cancelled host task) aborts the call: its request is dropped, no retry starts.
+pub(crate) async fn run<F>(future: F) -> Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+    impl<T> Drop for AbortOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut task = AbortOnDrop(current()?.runtime.spawn(future));
+    match (&mut task.0).await {
+        Ok(output) => Ok(output),
+        Err(e) if e.is_panic() => Err(Error::new(
+            crate::error::Status::Panic,
+            "vdk-secrets failed internally",
+            "a call panicked; the process keeps running",
+        )),
+        Err(_) => Err(Error::new(
+            crate::error::Status::Network,
+            "The call was abandoned",
+            "the I/O runtime shut down before the call ended",
+        )),
+    }
 }

@@ -1,5 +1,6 @@
 //! Descriptors grow with the calls in flight, not with the threads that ever made a call:
-//! schedulers run hundreds of threads under a descriptor limit of 1,024. Its own test binary,
+//! schedulers run hundreds of threads under a descriptor limit of 1,024. A thread that made a
+//! call keeps no descriptor of its own; connections are pooled per client. Its own test binary,
 //! since it counts the whole process's descriptors.
 
 mod common;
@@ -14,7 +15,7 @@ fn open_descriptors() -> usize {
 }
 
 #[test]
-fn many_threads_one_call_at_a_time_share_one_wake_up_pair() {
+fn many_threads_one_call_at_a_time_keep_no_descriptor_each() {
     const THREADS: usize = 200;
     let service = authenticated_service();
     let client = client(&service, json!({}));

@@ -177,7 +177,11 @@ fn endless_interim_answers() -> String {
 /// a moment after the client closes: hence the short wait).
 fn assert_ends_in(url: &str, extra: serde_json::Value, expected: Duration) {
     let c = client(url, extra);
-    let (wall, process, server) = (Instant::now(), cpu(libc::RUSAGE_SELF), SERVER_CPU_MICROS.load(Ordering::SeqCst));
+    let (wall, process, server) = (
+        Instant::now(),
+        cpu(libc::RUSAGE_SELF),
+        SERVER_CPU_MICROS.load(Ordering::SeqCst),
+    );
     let e = c.read_secrets_blocking("j", "t", None).unwrap_err();
     let wall = wall.elapsed();
     std::thread::sleep(Duration::from_millis(100));
@@ -217,8 +221,16 @@ fn server_with_stale_bytes() -> String {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut first = true;
         while let Some(head) = read_request(&mut reader) {
-            let job = head.split("/jobs/").nth(1).and_then(|r| r.split('/').next()).unwrap_or("?").to_string();
-            if (&stream).write_all(answer(&format!("{{\"job\":\"{job}\"}}")).as_bytes()).is_err() {
+            let job = head
+                .split("/jobs/")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .unwrap_or("?")
+                .to_string();
+            if (&stream)
+                .write_all(answer(&format!("{{\"job\":\"{job}\"}}")).as_bytes())
+                .is_err()
+            {
                 return;
             }
             if first {

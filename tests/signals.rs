@@ -1,6 +1,6 @@
 //! A host's signals (schedulers live on SIGCHLD, profilers on SIGPROF) interrupt a blocking
-//! call's sleep: `poll(2)` returns EINTR and is never restarted. The call must carry on to its
-//! normal end. Its own test binary, since it installs a process-wide signal handler.
+//! call's sleep: without SA_RESTART the interrupted system call returns EINTR. The call must
+//! carry on to its normal end. Its own test binary, since it installs a process-wide signal handler.
 
 mod common;
 
