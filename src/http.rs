@@ -387,8 +387,22 @@ impl Transport {
             );
         }
         if e.is_connect() {
-            if chain.contains("proxy authorization required") {
+            // hyper-util's tunnel errors are not exported; their texts are stable and plain.
+            if chain.contains("tunnel error: proxy authorization required") {
                 return Failure::Fatal(self.proxy_refused(spec));
+            }
+            if chain.contains("tunnel error: unsuccessful") {
+                return Failure::Fatal(
+                    Error::new(
+                        Status::Network,
+                        what(spec),
+                        format!("{peer} refused to open a tunnel (it answered CONNECT with an error)"),
+                    )
+                    .with_retryable(false)
+                    .with_countermeasures(
+                        "Check the proxy's credentials (in control_http_proxy or HTTPS_PROXY: http://user:password@proxy:port) and that it allows connections to the Control Service; set control_http_proxy=none or NO_PROXY if the Control Service is reachable directly.",
+                    ),
+                );
             }
             if e.is_timeout() {
                 return Failure::Connect(Error::new(

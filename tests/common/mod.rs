@@ -55,3 +55,87 @@ fn rand_suffix() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
 }
+
+/// tinyproxy (Debian's `tinyproxy-bin`, installed by `.ci/run`), started on 127.0.0.1 with an
+/// optional Basic user and password: a real forward proxy that tunnels CONNECT and forwards
+/// absolute-form requests, and logs each request line.
+pub struct Tinyproxy {
+    child: std::process::Child,
+    pub port: u16,
+    log: PathBuf,
+}
+
+impl Tinyproxy {
+    /// `None` only outside CI when tinyproxy is not installed (the caller then skips loudly);
+    /// in CI (`CI` set) a missing tinyproxy fails the test.
+    pub fn start(label: &str, basic_auth: Option<(&str, &str)>) -> Option<Tinyproxy> {
+        let installed = std::process::Command::new("tinyproxy").arg("-v").output().is_ok();
+        if !installed {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tinyproxy is not installed (apt-get install tinyproxy-bin; .ci/run does it)"
+            );
+            eprintln!("SKIPPED: tinyproxy is not installed (apt-get install tinyproxy-bin)");
+            return None;
+        }
+        let dir = temp_dir(&format!("tinyproxy-{label}"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.join("tinyproxy.log");
+        let mut conf = format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\nMaxClients 64\nDisableViaHeader Yes\n",
+            log.display()
+        );
+        if let Some((user, password)) = basic_auth {
+            conf.push_str(&format!("BasicAuth {user} {password}\n"));
+        }
+        std::fs::write(dir.join("tinyproxy.conf"), conf).unwrap();
+        let child = std::process::Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(dir.join("tinyproxy.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("tinyproxy starts");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Tinyproxy { child, port, log });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("tinyproxy did not listen on port {port}");
+    }
+
+    /// `http://[user:password@]127.0.0.1:PORT`.
+    pub fn url(&self, credentials: Option<(&str, &str)>) -> String {
+        match credentials {
+            Some((user, password)) => format!("http://{user}:{password}@127.0.0.1:{}", self.port),
+            None => format!("http://127.0.0.1:{}", self.port),
+        }
+    }
+
+    /// The request lines tinyproxy has logged so far ("CONNECT localhost:1234 HTTP/1.1", ...).
+    pub fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| {
+                line.split("): ")
+                    .nth(1)
+                    .filter(|_| line.contains("Request (file descriptor"))
+            })
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
