@@ -93,7 +93,7 @@ impl Tinyproxy {
             conf.push_str(&format!("BasicAuth {user} {password}\n"));
         }
         std::fs::write(dir.join("tinyproxy.conf"), conf).unwrap();
-        let child = std::process::Command::new("tinyproxy")
+        let mut child = std::process::Command::new("tinyproxy")
             .arg("-d")
             .arg("-c")
             .arg(dir.join("tinyproxy.conf"))
@@ -107,6 +107,8 @@ impl Tinyproxy {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("tinyproxy did not listen on port {port}");
     }
 
