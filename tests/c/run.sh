@@ -84,7 +84,38 @@ for test in test_client test_job; do
     "${run[@]}" "$build/$test-$checker" 2>"$work/stderr-$test" || status=$?
   grep -v '^vdk-secrets \(DEBUG\|TRACE\|INFO\)' "$work/stderr-$test" >&2 || true
 done
+# Behind an HTTPS CONNECT proxy (tinyproxy, Basic credentials), trusting the service's CA through
+# SSL_CERT_FILE alone: the configuration names only the URL.
+command -v tinyproxy >/dev/null || { echo "tinyproxy is missing (apt-get install tinyproxy-bin; .ci/run does it)" >&2; exit 1; }
+proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$work/tinyproxy.conf" <<CONF
+Port $proxy_port
+Listen 127.0.0.1
+Timeout 30
+LogFile "$work/tinyproxy.log"
+LogLevel Info
+DisableViaHeader Yes
+BasicAuth c-proxy-user c-proxy-pass-31f7
+CONF
+tinyproxy -d -c "$work/tinyproxy.conf" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$proxy_port") 2>/dev/null && break; sleep 0.05; done
+cc "${cflags[@]}" "${extra_cflags[@]}" "$root/tests/c/test_proxy.c" -o "$build/test_proxy-$checker" \
+  -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
+env -u SSL_CERT_DIR -u REQUESTS_CA_BUNDLE -u NO_PROXY -u no_proxy \
+  HTTPS_PROXY="http://c-proxy-user:c-proxy-pass-31f7@127.0.0.1:$proxy_port" SSL_CERT_FILE="$work/tls/ca.pem" \
+  VDK_TEST_TLS_URL=$tls_url VDK_SECRETS_LOG=trace \
+  "${run[@]}" "$build/test_proxy-$checker" 2>"$work/stderr-test_proxy" || status=$?
+grep -v '^vdk-secrets \(DEBUG\|TRACE\|INFO\)' "$work/stderr-test_proxy" >&2 || true
+if ! grep -q "Request (file descriptor [0-9]*): CONNECT localhost:${tls_url##*:} HTTP/1.1" "$work/tinyproxy.log"; then
+  echo "FAIL: the C client did not go through the proxy (no CONNECT in tinyproxy's log)" >&2
+  status=1
+fi
 cat "$work"/stderr-* >"$work/stderr"
+if grep -q -e 'c-proxy-pass-31f7' "$work/stderr"; then
+  echo "FAIL: the proxy password appeared on stderr" >&2
+  status=1
+fi
 if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" "$work/stderr"; then
   echo "FAIL: a secret value or the API token appeared on stderr" >&2
   status=1
