@@ -3,6 +3,7 @@
 //! callers share one exchange.
 
 use std::io::Write;
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,7 @@ impl Auth {
         transport: &Transport,
         deadline: Instant,
         stale: Option<&Arc<AccessToken>>,
+        attempts: &AtomicU32,
     ) -> Result<Arc<AccessToken>> {
         if let Some(token) = self.usable(stale) {
             return Ok(token);
@@ -93,7 +95,7 @@ impl Auth {
         if let Some(token) = self.usable(stale) {
             return Ok(token);
         }
-        let token = Arc::new(self.exchange(transport, deadline).await?);
+        let token = Arc::new(self.exchange(transport, deadline, attempts).await?);
         *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
         Ok(token)
     }
@@ -106,7 +108,7 @@ impl Auth {
             .cloned()
     }
 
-    async fn exchange(&self, transport: &Transport, deadline: Instant) -> Result<AccessToken> {
+    async fn exchange(&self, transport: &Transport, deadline: Instant, attempts: &AtomicU32) -> Result<AccessToken> {
         let mut form = SecretBuffer::with_capacity(64 + self.refresh_token.expose().len() * 3);
         form.extend_from_slice(b"grant_type=refresh_token&refresh_token=");
         write!(
@@ -125,6 +127,7 @@ impl Auth {
             authorization: None,
             operation: "exchange the API token for an access token",
             redactor: &redactor,
+            attempts,
         };
         let requested_at = Instant::now();
         let answer = transport.send(&spec, deadline).await?;

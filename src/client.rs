@@ -2,6 +2,7 @@
 //! transport and auth layers. Async methods for Rust callers; `*_blocking` twins for the C ABI
 //! and other synchronous hosts.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -129,6 +130,25 @@ impl SecretsClient {
         runtime::run(async move { client.write(&job, &team, &secrets, deadline).await }).await?
     }
 
+    /// `read_secrets` for code already running on the library's runtime (the job layer): no
+    /// hop through a spawned task.
+    pub(crate) async fn read_on_runtime(&self, job: &str, team: &str, deadline: Option<Instant>) -> Result<SecretMap> {
+        self.read(job, team, deadline.unwrap_or_else(|| self.default_deadline()))
+            .await
+    }
+
+    /// `write_secrets` for code already running on the library's runtime.
+    pub(crate) async fn write_on_runtime(
+        &self,
+        job: &str,
+        team: &str,
+        secrets: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        self.write(job, team, secrets, deadline.unwrap_or_else(|| self.default_deadline()))
+            .await
+    }
+
     async fn read(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
         let path = self.secrets_path(job_name, team_name)?;
         let operation = "read secrets";
@@ -193,7 +213,8 @@ impl SecretsClient {
         ))
     }
 
-    /// One authenticated call: a 401 or 403 forces one token refresh and one replay.
+    /// One authenticated call: a 401 or 403 forces one token refresh and one replay. Its
+    /// errors carry the operation id sent and the number of requests made.
     async fn call(
         &self,
         method: Method,
@@ -203,9 +224,26 @@ impl SecretsClient {
         sensitive: &[&str],
         deadline: Instant,
     ) -> Result<Answer> {
+        let attempts = AtomicU32::new(0);
+        self.call_counted(method, path, body, operation, sensitive, deadline, &attempts)
+            .await
+            .map_err(|e| e.with_call_details(self.inner.transport.op_id(), attempts.load(Ordering::Relaxed)))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn call_counted(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+        operation: &str,
+        sensitive: &[&str],
+        deadline: Instant,
+        attempts: &AtomicU32,
+    ) -> Result<Answer> {
         let inner = &self.inner;
         let mut token: Option<Arc<AccessToken>> = match &inner.auth {
-            Some(auth) => Some(auth.token(&inner.transport, deadline, None).await?),
+            Some(auth) => Some(auth.token(&inner.transport, deadline, None, attempts).await?),
             None => None,
         };
         let mut replayed = false;
@@ -225,6 +263,7 @@ impl SecretsClient {
                 authorization: token.as_ref().map(|t| &t.header),
                 operation,
                 redactor: &redactor,
+                attempts,
             };
             let answer = inner.transport.send(&spec, deadline).await?;
             if answer.is_success() {
@@ -233,7 +272,7 @@ impl SecretsClient {
             if matches!(answer.status, 401 | 403) && !replayed {
                 if let Some(auth) = &inner.auth {
                     log::debug!("{operation}: HTTP {}; refreshing the access token once", answer.status);
-                    token = Some(auth.token(&inner.transport, deadline, token.as_ref()).await?);
+                    token = Some(auth.token(&inner.transport, deadline, token.as_ref(), attempts).await?);
                     replayed = true;
                     continue;
                 }

@@ -29,6 +29,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("control_http_ca_bundle", Kind::Text),
     ("control_http_proxy", Kind::Text),
     ("control_http_max_response_bytes", Kind::Count),
+    ("control_http_max_connections", Kind::Count),
     ("control_service_user_agent", Kind::Text),
     ("op_id_override", Kind::Text),
     ("deployment_id", Kind::Text),
@@ -69,6 +70,9 @@ pub struct Config {
     /// `control_http_proxy`; `None` means the environment's proxy variables decide.
     pub proxy: Option<ProxyChoice>,
     pub max_response_bytes: u64,
+    /// Requests in flight at once per client (so open connections stay near that number);
+    /// calls beyond it wait for one within their own deadline.
+    pub max_connections: u32,
     pub user_agent: String,
     pub op_id: Option<String>,
     pub deployment_id: String,
@@ -95,6 +99,7 @@ impl Default for Config {
             ca_bundle: None,
             proxy: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_connections: 64,
             user_agent: format!("vdk-secrets/{}", env!("CARGO_PKG_VERSION")),
             op_id: None,
             deployment_id: "TODO".to_string(),
@@ -276,6 +281,7 @@ impl Config {
                         match key {
                             "control_http_total_retries" => self.total_retries = n,
                             "control_http_connect_retries" => self.connect_retries = n,
+                            "control_http_max_connections" => self.max_connections = n,
                             _ => self.read_retries = n,
                         }
                     }
@@ -329,6 +335,11 @@ impl Config {
                     "configuration key '{key}' must be greater than 0"
                 )));
             }
+        }
+        if self.max_connections == 0 {
+            return Err(Error::invalid_argument(
+                "configuration key 'control_http_max_connections' must be at least 1",
+            ));
         }
         if self.deployment_id.is_empty() {
             return Err(Error::invalid_argument(

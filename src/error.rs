@@ -21,12 +21,19 @@ pub enum Status {
     ServiceError = 6,
     Network = 7,
     Protocol = 8,
+    Cancelled = 9,
     Panic = 99,
 }
 
-/// A failed call. Cheap to clone; safe to print.
+/// A failed call. Safe to print. Boxed: errors are the cold path, and a small `Result`
+/// keeps every successful call's return value small.
 #[derive(Clone, PartialEq)]
 pub struct Error {
+    inner: Box<Details>,
+}
+
+#[derive(Clone, PartialEq)]
+struct Details {
     status: Status,
     http_status: u16,
     retryable: bool,
@@ -34,6 +41,10 @@ pub struct Error {
     why: String,
     consequences: String,
     countermeasures: String,
+    /// The `X-OPID` the call sent, for matching with the Control Service's logs ("" if none).
+    op_id: Box<str>,
+    /// Requests the call sent (token exchanges and retries included); 0 if none.
+    attempts: u32,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -42,14 +53,44 @@ impl Error {
     pub fn new(status: Status, what: impl Into<String>, why: impl Into<String>) -> Self {
         let (consequences, countermeasures) = default_advice(status);
         Error {
-            status,
-            http_status: 0,
-            retryable: matches!(status, Status::ServiceError | Status::Network),
-            what: what.into(),
-            why: why.into(),
-            consequences: consequences.into(),
-            countermeasures: countermeasures.into(),
+            inner: Box::new(Details {
+                status,
+                http_status: 0,
+                retryable: matches!(status, Status::ServiceError | Status::Network),
+                what: what.into(),
+                why: why.into(),
+                consequences: consequences.into(),
+                countermeasures: countermeasures.into(),
+                op_id: Box::from(""),
+                attempts: 0,
+            }),
         }
+    }
+
+    /// The call ended because its caller cancelled it. `writing`: a write was under way, which
+    /// the service may or may not have applied.
+    pub fn cancelled(operation: &str, writing: bool) -> Self {
+        let consequences = if writing {
+            "The call was cancelled while writing: the Control Service may or may not have applied the write. Read the secrets back to know."
+        } else {
+            "The call was cancelled; nothing was changed."
+        };
+        Error::new(
+            Status::Cancelled,
+            format!("Failed to {operation}"),
+            "the call was cancelled",
+        )
+        .with_consequences(consequences)
+        .with_retryable(false)
+    }
+
+    /// Records where the call got: the operation id it sent and how many requests went out.
+    pub fn with_call_details(mut self, op_id: &str, attempts: u32) -> Self {
+        if self.inner.op_id.is_empty() {
+            self.inner.op_id = Box::from(op_id);
+        }
+        self.inner.attempts = self.inner.attempts.max(attempts);
+        self
     }
 
     pub fn invalid_argument(why: impl Into<String>) -> Self {
@@ -61,57 +102,65 @@ impl Error {
     }
 
     pub fn with_http_status(mut self, status: u16) -> Self {
-        self.http_status = status;
+        self.inner.http_status = status;
         self
     }
 
     pub fn with_countermeasures(mut self, text: impl Into<String>) -> Self {
-        self.countermeasures = text.into();
+        self.inner.countermeasures = text.into();
         self
     }
 
     pub fn with_consequences(mut self, text: impl Into<String>) -> Self {
-        self.consequences = text.into();
+        self.inner.consequences = text.into();
         self
     }
 
     pub fn with_why(mut self, text: impl Into<String>) -> Self {
-        self.why = text.into();
+        self.inner.why = text.into();
         self
     }
 
     pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+        self.inner.retryable = retryable;
         self
     }
 
     pub fn status(&self) -> Status {
-        self.status
+        self.inner.status
     }
     /// The HTTP status of the answer that caused the error, 0 when there was none.
     pub fn http_status(&self) -> u16 {
-        self.http_status
+        self.inner.http_status
     }
     /// Whether the same call may succeed later unchanged (service or network trouble).
     pub fn retryable(&self) -> bool {
-        self.retryable
+        self.inner.retryable
     }
     pub fn what(&self) -> &str {
-        &self.what
+        &self.inner.what
     }
     pub fn why(&self) -> &str {
-        &self.why
+        &self.inner.why
     }
     pub fn consequences(&self) -> &str {
-        &self.consequences
+        &self.inner.consequences
     }
     pub fn countermeasures(&self) -> &str {
-        &self.countermeasures
+        &self.inner.countermeasures
+    }
+    /// The `X-OPID` header the call sent; "" when it sent none (refused before any request).
+    pub fn op_id(&self) -> &str {
+        &self.inner.op_id
+    }
+    /// Requests the call sent, token exchanges and retries included; 0 when none was sent.
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
     }
 
     /// One line: `what: why`.
     pub fn message(&self) -> String {
-        let mut line = format!("{}: {}", self.what.trim_end_matches('.'), self.why);
+        let mut line = format!("{}: {}", self.inner.what.trim_end_matches('.'), self.inner.why);
         line.retain(|c| c != '\n' && c != '\r');
         line
     }
@@ -136,8 +185,8 @@ impl Error {
             s => format!("the Control Service answered HTTP {s}"),
         };
         let mut error = Error::new(status, what, our_why).with_http_status(http_status);
-        error.retryable = matches!(http_status, 429 | 500 | 502 | 503 | 504);
-        error.countermeasures = match http_status {
+        error.inner.retryable = matches!(http_status, 429 | 500 | 502 | 503 | 504);
+        error.inner.countermeasures = match http_status {
             401 => "Check api_token and api_token_authorization_url, or log in again to get a new API token.".into(),
             403 => "Ask the job's team to grant you access to the job, or use the token of a team member.".into(),
             404 => "Check the spelling of the job and team names, and that the job was created in the Control Service."
@@ -146,7 +195,7 @@ impl Error {
                 "Store fewer or smaller secrets; the whole map must fit the service's limit (1 MiB by default).".into()
             }
             501 => "Ask the Control Service operators to configure secrets storage (Vault).".into(),
-            _ => error.countermeasures,
+            _ => error.inner.countermeasures,
         };
         error.apply_server_texts(body, redactor);
         error
@@ -165,7 +214,7 @@ impl Error {
             }
         };
         if let Some(why) = text("why") {
-            self.why = format!("{}; the service says: {why}", self.why);
+            self.inner.why = format!("{}; the service says: {why}", self.inner.why);
         } else if let Some(Value::Array(messages)) = fields.get("messages") {
             let joined: Vec<String> = messages
                 .iter()
@@ -173,19 +222,19 @@ impl Error {
                 .map(|m| redactor.clean(m))
                 .collect();
             if !joined.is_empty() {
-                self.why = format!("{}; the service says: {}", self.why, joined.join("; "));
+                self.inner.why = format!("{}; the service says: {}", self.inner.why, joined.join("; "));
             }
         } else if let Some(message) = text("message").or_else(|| text("error")) {
-            self.why = format!("{}; the service says: {message}", self.why);
+            self.inner.why = format!("{}; the service says: {message}", self.inner.why);
         }
         if let Some(what) = text("what") {
-            self.what = format!("{}: {what}", self.what);
+            self.inner.what = format!("{}: {what}", self.inner.what);
         }
         if let Some(c) = text("consequences") {
-            self.consequences = c;
+            self.inner.consequences = c;
         }
         if let Some(c) = text("countermeasures") {
-            self.countermeasures = format!("{} {c}", self.countermeasures);
+            self.inner.countermeasures = format!("{} {c}", self.inner.countermeasures);
         }
     }
 }
@@ -225,6 +274,10 @@ fn default_advice(status: Status) -> (&'static str, &'static str) {
             "The answer was discarded; the secrets were not read (a write may or may not have been applied).",
             "Check that control_service_rest_api_url points at a VDK Control Service; report the problem to its operators.",
         ),
+        Status::Cancelled => (
+            "The call was cancelled; nothing more was sent.",
+            "None needed if the cancellation was intended.",
+        ),
         Status::Panic => (
             "The call was abandoned; the process keeps running.",
             "This is a bug in vdk-secrets; please report it with the message.",
@@ -241,11 +294,13 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("status", &self.status)
-            .field("http_status", &self.http_status)
-            .field("retryable", &self.retryable)
-            .field("what", &self.what)
-            .field("why", &self.why)
+            .field("status", &self.inner.status)
+            .field("http_status", &self.inner.http_status)
+            .field("retryable", &self.inner.retryable)
+            .field("what", &self.inner.what)
+            .field("why", &self.inner.why)
+            .field("op_id", &self.inner.op_id)
+            .field("attempts", &self.inner.attempts)
             .finish_non_exhaustive()
     }
 }

@@ -61,7 +61,8 @@ pub fn exit_code(status: Status) -> u8 {
         Status::ServiceError => SERVICE_ERROR,
         Status::Network => NETWORK,
         Status::Protocol => PROTOCOL,
-        Status::Panic => INTERNAL,
+        // The CLI cancels nothing; a cancelled call would be a bug.
+        Status::Cancelled | Status::Panic => INTERNAL,
     }
 }
 

@@ -13,9 +13,11 @@
 // `unsafe` blocks that now mark each dereference.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod call;
 pub mod client;
 pub mod error;
 pub mod job;
+pub mod log;
 pub mod string;
 
 use std::ffi::{c_char, CStr};
@@ -24,6 +26,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::{Error, Status};
 use crate::secret::SecretBuffer;
 
+pub use call::{VdkCall, VdkCompletion};
 pub use error::VdkError;
 
 /// The status of every fallible call. The numbers are part of the ABI and never reused.
@@ -49,8 +52,11 @@ pub enum VdkStatus {
     VDK_STATUS_SERVICE_ERROR = 6,
     /// DNS, connect, TLS, timeout, dropped connection, after retries.
     VDK_STATUS_NETWORK = 7,
-    /// Malformed or oversized response body.
+    /// Malformed or oversized response body, an answer that is not HTTP, unexpected redirect.
     VDK_STATUS_PROTOCOL = 8,
+    /// The call was cancelled (`vdk_call_cancel`); a cancelled write may or may not have been
+    /// applied.
+    VDK_STATUS_CANCELLED = 9,
     /// A bug caught at the boundary; the process keeps running.
     VDK_STATUS_PANIC = 99,
 }
@@ -67,6 +73,7 @@ impl From<Status> for VdkStatus {
             Status::ServiceError => VdkStatus::VDK_STATUS_SERVICE_ERROR,
             Status::Network => VdkStatus::VDK_STATUS_NETWORK,
             Status::Protocol => VdkStatus::VDK_STATUS_PROTOCOL,
+            Status::Cancelled => VdkStatus::VDK_STATUS_CANCELLED,
             Status::Panic => VdkStatus::VDK_STATUS_PANIC,
         }
     }
