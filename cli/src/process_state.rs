@@ -14,9 +14,16 @@ use std::os::fd::RawFd;
 /// never see a descriptor of theirs vanish.
 pub fn reset_for_exec() {
     for signal in 1..=last_signal() {
-        // SAFETY: SIG_DFL is always a valid disposition; SIGKILL, SIGSTOP and the signals the C
-        // library reserves answer EINVAL, which is fine: they are not ignored.
-        unsafe { libc::signal(signal, libc::SIG_DFL) };
+        // SAFETY: SIG_DFL is always a valid disposition. SIGKILL and SIGSTOP answer EINVAL
+        // (they cannot be ignored anyway); so do the real-time signals the C library keeps for
+        // itself (32 and 33 for glibc, 32 to 34 for musl), which a parent may still have
+        // ignored: those go to the kernel directly.
+        if unsafe { libc::signal(signal, libc::SIG_DFL) } == libc::SIG_ERR
+            && signal != libc::SIGKILL
+            && signal != libc::SIGSTOP
+        {
+            reserved_signal_to_default(signal);
+        }
     }
     // SAFETY: the set is initialised by sigemptyset before use.
     unsafe {
@@ -30,6 +37,39 @@ pub fn reset_for_exec() {
         }
     }
 }
+
+/// The kernel's own `struct sigaction` on the architectures whose layout is known here (the C
+/// library's differs, and its wrapper refuses these signals).
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn reserved_signal_to_default(signal: libc::c_int) {
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: libc::sighandler_t,
+        flags: libc::c_ulong,
+        restorer: usize,
+        mask: u64,
+    }
+    let action = KernelSigaction {
+        handler: libc::SIG_DFL,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    };
+    // SAFETY: rt_sigaction with a fully initialised kernel struct and no old action; the size
+    // argument is the kernel's sigset size (64 signals).
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            signal,
+            &action as *const KernelSigaction,
+            std::ptr::null_mut::<KernelSigaction>(),
+            std::mem::size_of::<u64>(),
+        )
+    };
+}
+
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+fn reserved_signal_to_default(_signal: libc::c_int) {}
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn last_signal() -> libc::c_int {
