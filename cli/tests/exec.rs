@@ -394,7 +394,10 @@ fn collisions_and_overrides_are_refused_and_overrides_listed_when_allowed() {
     assert!(!marker.exists(), "the command ran");
 
     store(&url, "override", json!({"api-key": CANARY, "other": "o"}));
-    let r = run(exec(&url, "override", &[], &command).env("API_KEY", "from-parent")).code(3);
+    let r = run(exec(&url, "override", &[], &command)
+        .env("API_KEY", "from-parent")
+        .env("VDK_SECRETS_LOG", "trace"))
+    .code(3);
     assert!(r.stderr.contains("API_KEY (secret 'api-key')"), "{}", r.stderr);
     assert!(r.stderr.contains("--override"), "{}", r.stderr);
     assert!(
