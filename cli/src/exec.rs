@@ -9,7 +9,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use zeroize::Zeroizing;
 
 use crate::env_args::ExecArgs;
-use crate::error::{CliError, INVALID};
+use crate::error::CliError;
 use crate::plan::printable;
 use crate::process_state;
 use crate::secrets;
@@ -200,8 +200,7 @@ fn refuse_over_arg_max(argv: &[CString], entries: &[Zeroizing<CString>]) -> Resu
     if total <= limit as usize {
         return Ok(());
     }
-    Err(CliError::new(
-        INVALID,
+    Err(CliError::invalid(
         format!("the command's arguments and environment take {total} bytes; the system allows {limit} (ARG_MAX)"),
         "Pass fewer secrets with --only, or --pristine to drop the rest of the environment; nothing was run.",
     ))

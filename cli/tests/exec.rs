@@ -367,6 +367,29 @@ fn nul_bytes_and_values_beyond_the_kernel_limit_are_refused() {
     assert!(r.stderr.contains("BIG (secret 'big')"), "{}", r.stderr);
     assert!(r.stderr.contains("128 KiB"), "{}", r.stderr);
     assert!(!marker.exists(), "the command ran");
+
+    // Together too large for execve (ARG_MAX is a quarter of the stack limit, at least 128 KiB):
+    // refused before the command's state is touched, not an E2BIG after.
+    let quarter: Value = (0..4)
+        .map(|i| (format!("part-{i}"), json!("y".repeat(60 * 1024))))
+        .collect();
+    store(&url, "too-big-together", quarter);
+    let mut cmd = exec(&url, "too-big-together", &[], &command);
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut limit: libc::rlimit = std::mem::zeroed();
+            libc::getrlimit(libc::RLIMIT_STACK, &mut limit);
+            limit.rlim_cur = 512 * 1024;
+            if libc::setrlimit(libc::RLIMIT_STACK, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let r = run(cmd).code(3);
+    assert!(r.stderr.contains("ARG_MAX"), "{}", r.stderr);
+    assert!(!marker.exists(), "the command ran");
 }
 
 #[test]
