@@ -78,6 +78,14 @@ pub enum Command {
         ))
     )]
     Serve(ServeArgs),
+
+    /// Run a command with the job's secrets in its environment (replaces vdk-secrets: same PID).
+    #[command(after_help = crate::env_args::EXEC_AFTER_HELP)]
+    Exec(crate::env_args::ExecArgs),
+
+    /// Print the job's secrets as env, dotenv, shell or JSON, or write them to a 0600 file.
+    #[command(after_help = crate::env_args::EXPORT_AFTER_HELP)]
+    Export(crate::env_args::ExportArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

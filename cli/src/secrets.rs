@@ -73,7 +73,7 @@ pub fn run(args: &SecretsArgs, plan: Plan) -> Result<(), CliError> {
 }
 
 /// The configuration from VDK_* variables, then the flags on top.
-fn client(args: &SecretsArgs) -> Result<SecretsClient, CliError> {
+pub fn client(args: &SecretsArgs) -> Result<SecretsClient, CliError> {
     let mut config = Config::from_env()?;
     if let Some(url) = &args.rest_api_url {
         config.rest_api_url = Some(url.clone());
