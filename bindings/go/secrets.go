@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -173,6 +174,16 @@ func (s Secrets) Map() map[string]any {
 		out[name] = deepCopy(v)
 	}
 	return out
+}
+
+// Equal reports whether s and other hold the same names with the same values (and types:
+// int64(2) differs from 2.0). A Secrets cannot be compared with == or reflect.DeepEqual, which
+// see only its closure; go-cmp uses this method.
+func (s Secrets) Equal(other Secrets) bool {
+	if s.Len() == 0 || other.Len() == 0 {
+		return s.Len() == other.Len()
+	}
+	return reflect.DeepEqual(s.m(), other.m())
 }
 
 func (s Secrets) get(name string) (any, error) {

@@ -179,4 +179,41 @@ func TestWritingSecretsStoresValuesNotMasks(t *testing.T) {
 		}
 	}
 	_ = job
+
+	// Equal: same names and values; the copy written and read back equals the source.
+	source, err := c.ReadSecrets(ctx, job, team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := c.ReadSecrets(ctx, other, team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !source.Equal(s) || source.Equal(copied) || !source.Equal(newSecretsFrom(t, c, source.Map())) {
+		t.Errorf("Equal: source/s %v, source/copied (which has more secrets) %v", source.Equal(s), source.Equal(copied))
+	}
+	changed := source.Map()
+	changed["n"] = 7.0 // same number, another type
+	if source.Equal(newSecretsFrom(t, c, changed)) {
+		t.Errorf("Equal ignores the type of a value")
+	}
+	var zero vdk.Secrets
+	empty, _ := c.ReadSecrets(ctx, uniqueJob("empty"), team)
+	if !zero.Equal(empty) || zero.Equal(s) {
+		t.Errorf("Equal of empty Secrets")
+	}
+}
+
+// newSecretsFrom writes values to a new job and reads them back.
+func newSecretsFrom(t *testing.T, c *vdk.Client, values map[string]any) vdk.Secrets {
+	t.Helper()
+	job := uniqueJob("equal")
+	if err := c.WriteSecrets(ctx, job, team, values); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.ReadSecrets(ctx, job, team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
