@@ -29,6 +29,18 @@ class MessageTextTest extends ServiceTestBase {
     }
 
     @Test
+    void composition() {
+        assertEquals("Resource not found: the why.", VdkSecretsException.message("Resource not found.", "the why."));
+        assertEquals("What: why", VdkSecretsException.message("What:  ", "why"));
+        assertEquals("What", VdkSecretsException.message("What.", " "), "no dangling colon");
+        assertEquals("why", VdkSecretsException.message("", "why"));
+        assertEquals("Not an ellipsis: x", VdkSecretsException.message("Not an ellipsis...", "x"));
+        InvalidArgumentException e = new InvalidArgumentException(0, false, "Refused.", "", "c", "m");
+        assertEquals("Refused", e.getMessage());
+        assertEquals("Refused.", e.what(), "what() keeps the text as given");
+    }
+
+    @Test
     void messagesHaveNoDoubledPunctuation() {
         List<VdkSecretsException> errors = new ArrayList<>();
         try (SecretsClient client = SecretsClient.create(service.config().build())) {
