@@ -2,6 +2,7 @@ package vdksecrets_test
 
 import (
 	"bytes"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -144,6 +145,12 @@ func TestReadSecretsMarshalJSONMasks(t *testing.T) {
 		}
 		forbidden.check(t, "json.Marshal "+how, string(b))
 	}
+	// encoding/gob refuses it (no exported fields) rather than carrying the values anywhere.
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(got); err == nil {
+		t.Errorf("gob encoded a read's secrets")
+	}
+	forbidden.check(t, "gob", buf.String())
 	b, _ := json.Marshal(got)
 	if !strings.Contains(string(b), `"top":"***"`) || !strings.Contains(string(b), `"password":"***"`) {
 		t.Errorf("json.Marshal = %s, want the names with masked values", b)
