@@ -60,6 +60,11 @@ awk '/^## C quickstart/ {on=1} on && /^```c$/ {code=1; next} code && /^```$/ {ex
   "$root/README.md" >"$work/readme_quickstart.c"
 test -s "$work/readme_quickstart.c"
 cc "${cflags[@]}" "$work/readme_quickstart.c" -o "$work/readme_quickstart" -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib"
+# And so must its asynchronous example (a function, no main: compiled to an object).
+awk '/^## Asynchronous calls/ {on=1} on && /^```c$/ {code=1; next} code && /^```$/ {exit} code {print}' \
+  "$root/README.md" >"$work/readme_async.c"
+test -s "$work/readme_async.c"
+cc "${cflags[@]}" -c "$work/readme_async.c" -o "$work/readme_async.o"
 
 run=()
 extra_cflags=()
