@@ -12,6 +12,7 @@ use crate::auth::{parse_url, AccessToken, Auth};
 use crate::config::Config;
 use crate::error::{Error, Redactor, Result, Status};
 use crate::http::{Answer, Endpoint, RequestSpec, Transport};
+use crate::redact::MIN_SECRET_CHARS;
 use crate::runtime;
 use crate::secret::SecretMap;
 
@@ -97,9 +98,25 @@ impl SecretsClient {
 
     /// `read_secrets` bounded by `deadline` instead of the configured one.
     pub async fn read_secrets_until(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
+        self.read_secrets_knowing(job_name, team_name, &SecretMap::new(), deadline)
+            .await
+    }
+
+    /// `read_secrets_until` for a caller that already holds some of the job's secrets (a
+    /// cache): their values are kept out of error texts too, should the server echo them.
+    pub async fn read_secrets_knowing(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        known: &SecretMap,
+        deadline: Instant,
+    ) -> Result<SecretMap> {
         let path = self.secrets_path(job_name, team_name)?;
         let operation = "read secrets";
-        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
+        let hidden = known.string_values(MIN_SECRET_CHARS);
+        let answer = self
+            .call(Method::GET, &path, None, operation, &hidden, deadline)
+            .await?;
         SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
             Error::new(
                 Status::Protocol,
@@ -123,10 +140,25 @@ impl SecretsClient {
         secrets: &SecretMap,
         deadline: Instant,
     ) -> Result<()> {
+        self.write_secrets_knowing(job_name, team_name, secrets, &SecretMap::new(), deadline)
+            .await
+    }
+
+    /// `write_secrets_until` for a caller that holds other secrets of the job (the map being
+    /// replaced): their values are kept out of error texts too, as are those written.
+    pub async fn write_secrets_knowing(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Instant,
+    ) -> Result<()> {
         let path = self.secrets_path(job_name, team_name)?;
         let body = Bytes::from_owner(secrets.to_json());
-        let sensitive = secrets.string_values(4);
-        self.call(Method::PUT, &path, Some(body), "write secrets", &sensitive, deadline)
+        let mut hidden = secrets.string_values(MIN_SECRET_CHARS);
+        hidden.extend(known.string_values(MIN_SECRET_CHARS));
+        self.call(Method::PUT, &path, Some(body), "write secrets", &hidden, deadline)
             .await?;
         Ok(())
     }
@@ -140,6 +172,31 @@ impl SecretsClient {
     ) -> Result<SecretMap> {
         let deadline = deadline.unwrap_or_else(|| self.default_deadline());
         runtime::block_on(self.read_secrets_until(job_name, team_name, deadline))?
+    }
+
+    /// Blocking `read_secrets_knowing`.
+    pub fn read_secrets_knowing_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<SecretMap> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        runtime::block_on(self.read_secrets_knowing(job_name, team_name, known, deadline))?
+    }
+
+    /// Blocking `write_secrets_knowing`.
+    pub fn write_secrets_knowing_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        runtime::block_on(self.write_secrets_knowing(job_name, team_name, secrets, known, deadline))?
     }
 
     /// Blocking `write_secrets` on the global runtime, for synchronous hosts.
@@ -190,12 +247,14 @@ impl SecretsClient {
         };
         let mut replayed = false;
         loop {
-            let mut hidden: Vec<&str> = sensitive.to_vec();
-            if let (Some(auth), Some(t)) = (&inner.auth, &token) {
-                hidden.push(auth.refresh_token());
-                hidden.push(t.expose());
+            // Everything this call sent or holds: values, the API token, the access token.
+            let mut redactor = Redactor::new(sensitive.to_vec());
+            if let Some(auth) = &inner.auth {
+                redactor.hide([auth.refresh_token()]);
             }
-            let redactor = Redactor::new(hidden);
+            if let Some(t) = &token {
+                redactor.hide([t.expose()]);
+            }
             let spec = RequestSpec {
                 method: method.clone(),
                 endpoint: &inner.endpoint,

@@ -34,6 +34,7 @@ mod auth;
 pub mod command;
 pub mod config;
 mod disk;
+pub mod echo;
 mod error;
 mod faults;
 mod identity;

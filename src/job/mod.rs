@@ -107,7 +107,9 @@ impl JobSecrets {
         }
         validate_size(&secrets)?;
         let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        self.backend.write(&self.job, &self.team, &secrets, deadline)?;
+        let known = self.cached_even_if_stale();
+        self.backend
+            .write_knowing(&self.job, &self.team, &secrets, &known, deadline)?;
         self.store(secrets);
         Ok(())
     }
@@ -115,24 +117,29 @@ impl JobSecrets {
     /// Drops the cache and fetches the secrets again.
     pub fn refresh(&self, deadline: Option<Instant>) -> Result<()> {
         let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = None;
-        let fresh = self.backend.read(&self.job, &self.team, deadline)?;
+        let known = self.cache.write().unwrap_or_else(|p| p.into_inner()).take();
+        let known = known.map(|cached| cached.secrets).unwrap_or_default();
+        let fresh = self.backend.read_knowing(&self.job, &self.team, &known, deadline)?;
         self.store(fresh);
         Ok(())
     }
 
     fn modify(&self, deadline: Option<Instant>, change: impl FnOnce(&mut SecretMap) -> bool) -> Result<()> {
         let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        let mut secrets = match self.fresh_cache() {
-            Some(cached) => (*cached).clone(),
-            None => self.backend.read(&self.job, &self.team, deadline)?,
+        let known = self.cached_even_if_stale();
+        let before = match self.fresh_cache() {
+            Some(cached) => cached,
+            None => Arc::new(self.backend.read_knowing(&self.job, &self.team, &known, deadline)?),
         };
+        let mut secrets = (*before).clone();
         if !change(&mut secrets) {
             self.store(secrets);
             return Ok(());
         }
         validate_size(&secrets)?;
-        self.backend.write(&self.job, &self.team, &secrets, deadline)?;
+        // The values replaced or deleted are known to this call too.
+        self.backend
+            .write_knowing(&self.job, &self.team, &secrets, &before, deadline)?;
         self.store(secrets);
         Ok(())
     }
@@ -146,8 +153,15 @@ impl JobSecrets {
         if let Some(secrets) = self.fresh_cache() {
             return Ok(secrets);
         }
-        let fetched = self.backend.read(&self.job, &self.team, deadline)?;
+        let known = self.cached_even_if_stale();
+        let fetched = self.backend.read_knowing(&self.job, &self.team, &known, deadline)?;
         Ok(self.store(fetched))
+    }
+
+    /// What the cache holds, fresh or not: values this handle knows, to keep out of errors.
+    fn cached_even_if_stale(&self) -> Arc<SecretMap> {
+        let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
+        cache.as_ref().map(|cached| cached.secrets.clone()).unwrap_or_default()
     }
 
     fn fresh_cache(&self) -> Option<Arc<SecretMap>> {
