@@ -19,7 +19,8 @@
 //! - a text that ends inside a secret (cut by the server, by our 64 KiB error body limit or by
 //!   our own [`MAX_SCANNED_CHARS`] limit) is masked from where the secret starts, once at least
 //!   [`MIN_TAIL_CHARS`] of its characters are there;
-//! - what is left has control characters turned into spaces and is cut at
+//! - what is left has control characters and bidi or zero-width format characters turned
+//!   into spaces, and is cut at
 //!   [`MAX_SERVER_TEXT`] characters.
 
 /// Secrets shorter than this are not looked for: `"true"`-like short values would mask words
@@ -88,7 +89,10 @@ impl<'a> Redactor<'a> {
             .map_or(text.len(), |(i, _)| i);
         let scanned = &text[..scanned_end];
         let masked = self.mask(scanned);
-        let mut out: String = masked.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let mut out: String = masked
+            .chars()
+            .map(|c| if c.is_control() || reorders_text(c) { ' ' } else { c })
+            .collect();
         if out.chars().count() > MAX_SERVER_TEXT {
             out = out.chars().take(MAX_SERVER_TEXT).collect();
             out.push('…');
@@ -144,6 +148,16 @@ impl<'a> Redactor<'a> {
         out.push_str(&text[copied..]);
         out
     }
+}
+
+/// Invisible format characters that reorder or hide text where it is shown (bidi marks,
+/// embeddings, overrides and isolates, zero-width characters, the byte-order mark): a server
+/// text must not rearrange the error it is quoted in.
+fn reorders_text(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+    )
 }
 
 /// The ways each position of a text can be read as one character, and the line breaks that
@@ -410,6 +424,12 @@ mod tests {
         let r = Redactor::new(vec!["abcdef"]);
         assert_eq!(r.clean("a text ending in abc"), "a text ending in abc");
         assert_eq!(r.clean("a text ending in abcd"), "a text ending in ***");
+    }
+
+    #[test]
+    fn controls_and_bidi_overrides_become_spaces() {
+        let r = Redactor::default();
+        assert_eq!(r.clean("a\u{1b}[2Jb\u{202e}c\u{2067}d\u{9b}e"), "a [2Jb c d e");
     }
 
     #[test]

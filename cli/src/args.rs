@@ -126,6 +126,11 @@ pub struct SecretsArgs {
     #[arg(long = "get", value_name = "KEY")]
     pub get: Option<String>,
 
+    /// With --get: write the value to a terminal even if it holds control characters (other
+    /// than newline and tab), which are refused on a terminal otherwise.
+    #[arg(long = "raw", requires = "get")]
+    pub raw: bool,
+
     /// List the job's secrets (values masked in text output unless --reveal).
     #[arg(long = "list", visible_alias = "get-all")]
     pub list: bool,

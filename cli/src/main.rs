@@ -4,7 +4,7 @@
 //!
 //! Modules: `args` (the command line), `plan` (which flags go together, in which order the
 //! changes apply), `merge` (type-preserving --set), `prompt` (hidden input), `secrets` (the
-//! read-modify-write), `serve`, `error` (exit codes).
+//! read-modify-write), `serve`, `terminal` (what server texts may reach a terminal), `error` (exit codes).
 
 mod args;
 mod error;
@@ -13,6 +13,7 @@ mod plan;
 mod prompt;
 mod secrets;
 mod serve;
+mod terminal;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
