@@ -287,8 +287,9 @@ void vdk_job_secrets_free(struct VdkJobSecrets *secrets);
 // The library's name and version, e.g. "vdk-secrets 0.1.0". Static: never free it. Never NULL.
 const char *vdk_version(void);
 
-// Wipes and releases a string returned by this library (secrets JSON and the like).
-// NULL is fine. Must be called exactly once per returned string, and never on other memory.
+// Wipes and releases a string returned by this library (secrets JSON and the like), all of
+// it even if the caller wrote into it. NULL is fine. Must be called exactly once per returned
+// string, and never on other memory.
 void vdk_string_free(char *string);
 
 #ifdef __cplusplus
