@@ -23,6 +23,8 @@
 //!   into spaces, and is cut at
 //!   [`MAX_SERVER_TEXT`] characters.
 
+use std::cell::Cell;
+
 /// Secrets shorter than this are not looked for: `"true"`-like short values would mask words
 /// of the server's text and hide little.
 pub const MIN_SECRET_CHARS: usize = 4;
@@ -164,31 +166,29 @@ fn reorders_text(c: char) -> bool {
 /// may be skipped there.
 struct Readings<'t> {
     text: &'t str,
-    /// The readings at each byte offset (empty inside a character), worked out once per text
-    /// and shared by all secrets.
-    at: Vec<Few>,
+    /// The readings at byte offsets where an escape may start (`\`, `%`, `+`), worked out on
+    /// first need and shared by all secrets; every other position reads only as itself.
+    escapes: Vec<Cell<Option<Few>>>,
 }
 
 impl<'t> Readings<'t> {
     fn of(text: &'t str) -> Self {
-        let mut readings = Readings { text, at: Vec::new() };
-        let at = (0..text.len())
-            .map(|i| {
-                if text.is_char_boundary(i) {
-                    readings.readings(i, ENCODING_LEVELS)
-                } else {
-                    Few::default()
-                }
-            })
-            .collect();
-        readings.at = at;
-        readings
+        Readings {
+            text,
+            escapes: vec![Cell::new(None); text.len()],
+        }
     }
 
     fn starts_with(&self, at: usize, wanted: char) -> bool {
-        let mut found = false;
-        self.each_reading(at, |c, _| found |= c == wanted);
-        found
+        match self.text[at..].chars().next() {
+            Some(raw) if raw == wanted => true,
+            Some('\\' | '%' | '+') => {
+                let mut found = false;
+                self.each_reading(at, |c, _| found |= c == wanted);
+                found
+            }
+            _ => false,
+        }
     }
 
     /// The end of the longest stretch from `start` that reads as `secret`, or the text's end
@@ -242,10 +242,22 @@ impl<'t> Readings<'t> {
     /// whose characters may themselves be encoded (`%5Cn`: a JSON body echoed in a URL;
     /// `\\n`: a JSON request quoted in a JSON message; `%252B`: a form body percent-encoded).
     fn each_reading(&self, at: usize, mut found: impl FnMut(char, usize)) {
-        if let Some(few) = self.at.get(at) {
-            for (c, after) in few.iter() {
-                found(c, after);
+        let Some(raw) = self.text.get(at..).and_then(|rest| rest.chars().next()) else {
+            return;
+        };
+        if !matches!(raw, '\\' | '%' | '+') {
+            return found(raw, at + raw.len_utf8());
+        }
+        let few = match self.escapes[at].get() {
+            Some(few) => few,
+            None => {
+                let few = self.readings(at, ENCODING_LEVELS);
+                self.escapes[at].set(Some(few));
+                few
             }
+        };
+        for (c, after) in few.iter() {
+            found(c, after);
         }
     }
 
