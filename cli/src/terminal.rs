@@ -40,8 +40,8 @@ pub fn json_safe(json: &[u8], out: &mut vdk_secrets::SecretBuffer) {
     };
     let mut plain_from = 0;
     for (at, c) in text.char_indices() {
-        if is_dangerous(c) && !matches!(c, '\n' | '\t') || c == '\u{7f}' {
-            out.extend_from_slice(text[plain_from..at].as_bytes());
+        if is_dangerous(c) {
+            out.extend_from_slice(&text.as_bytes()[plain_from..at]);
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 out.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
@@ -49,7 +49,7 @@ pub fn json_safe(json: &[u8], out: &mut vdk_secrets::SecretBuffer) {
             plain_from = at + c.len_utf8();
         }
     }
-    out.extend_from_slice(text[plain_from..].as_bytes());
+    out.extend_from_slice(&text.as_bytes()[plain_from..]);
 }
 
 /// The first character of `text` that must not be written to a terminal unasked: any of
