@@ -72,7 +72,9 @@ impl<'a> Redactor<'a> {
     pub fn hide(&mut self, more: impl IntoIterator<Item = &'a str>) {
         self.sensitive
             .extend(more.into_iter().filter(|s| s.chars().count() >= MIN_SECRET_CHARS));
-        self.sensitive.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+        // Longest first; equal strings end up next to each other for `dedup`.
+        self.sensitive
+            .sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
         self.sensitive.dedup();
     }
 
