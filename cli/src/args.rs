@@ -26,7 +26,8 @@ Output:
 Exit codes:
   0   success
   2   usage error: unknown flag, missing -n/-t, flags that cannot be combined
-  3   invalid argument or configuration: bad secret name, bad JSON, no URL, bad VDK_* value
+  3   invalid argument or configuration: bad secret name, bad JSON, no URL, bad VDK_* value,
+      --get of a value with control characters to a terminal (add --raw)
   4   authentication failed (HTTP 401/403, API token rejected)
   5   not found: job or team unknown (HTTP 404), or no secret of that name (--get)
   6   other user error (HTTP 4xx, e.g. 413: secrets too large)
