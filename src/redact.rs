@@ -14,8 +14,9 @@
 //! - secrets shorter than [`MIN_SECRET_CHARS`] are ignored (they would mask ordinary words);
 //! - every secret is matched against the server's text as received, before any other cleaning
 //!   (turning control characters into spaces would break the match of a value holding a tab);
-//! - longer secrets are matched first, and overlapping matches merge, so a short secret that is
-//!   a prefix or part of a longer one cannot leave the rest of the longer one visible;
+//! - every match of every secret is kept (each the longest stretch that reads as it) and
+//!   overlapping matches merge, so a short secret that is a prefix or part of a longer one
+//!   cannot leave the rest of the longer one visible: the longest secret always wins;
 //! - a text that ends inside a secret (cut by the server, by our 64 KiB error body limit or by
 //!   our own [`MAX_SCANNED_CHARS`] limit) is masked from where the secret starts, once at least
 //!   [`MIN_TAIL_CHARS`] of its characters are there;
@@ -24,6 +25,7 @@
 //!   [`MAX_SERVER_TEXT`] characters.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 /// Secrets shorter than this are not looked for: `"true"`-like short values would mask words
 /// of the server's text and hide little.
@@ -72,7 +74,7 @@ impl<'a> Redactor<'a> {
     pub fn hide(&mut self, more: impl IntoIterator<Item = &'a str>) {
         self.sensitive
             .extend(more.into_iter().filter(|s| s.chars().count() >= MIN_SECRET_CHARS));
-        // Longest first; equal strings end up next to each other for `dedup`.
+        // Sorted (longest first) so that equal strings are next to each other for `dedup`.
         self.sensitive
             .sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
         self.sensitive.dedup();
@@ -112,21 +114,29 @@ impl<'a> Redactor<'a> {
             return text.to_string();
         }
         let readings = Readings::of(text);
+        let secrets: Vec<Vec<char>> = self.sensitive.iter().map(|s| s.chars().collect()).collect();
+        // Secrets by their first character, so each position tries only those that can start
+        // there. Every match at every position is kept and overlapping ones merge, so the
+        // order of the tries does not matter.
+        let mut by_first: HashMap<char, Vec<&[char]>> = HashMap::new();
+        for secret in &secrets {
+            by_first.entry(secret[0]).or_default().push(secret);
+        }
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for secret in &self.sensitive {
-            let secret: Vec<char> = secret.chars().collect();
-            let mut start = 0;
-            while start < text.len() {
-                if !text.is_char_boundary(start) || !readings.starts_with(start, secret[0]) {
-                    start += 1;
-                    continue;
+        for (start, _) in text.char_indices() {
+            let mut firsts = [None; 6];
+            let mut count = 0;
+            readings.each_reading(start, |c, _| {
+                if count < firsts.len() && !firsts[..count].contains(&Some(c)) {
+                    firsts[count] = Some(c);
+                    count += 1;
                 }
-                match readings.match_at(start, &secret) {
-                    Some(end) => {
+            });
+            for first in firsts.iter().flatten() {
+                for secret in by_first.get(first).into_iter().flatten() {
+                    if let Some(end) = readings.match_at(start, secret) {
                         spans.push((start, end));
-                        start = end.max(start + 1);
                     }
-                    None => start += 1,
                 }
             }
         }
@@ -178,18 +188,6 @@ impl<'t> Readings<'t> {
         Readings {
             text,
             escapes: vec![Cell::new(None); text.len()],
-        }
-    }
-
-    fn starts_with(&self, at: usize, wanted: char) -> bool {
-        match self.text[at..].chars().next() {
-            Some(raw) if raw == wanted => true,
-            Some('\\' | '%' | '+') => {
-                let mut found = false;
-                self.each_reading(at, |c, _| found |= c == wanted);
-                found
-            }
-            _ => false,
         }
     }
 
