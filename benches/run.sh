@@ -17,7 +17,10 @@
 #      differences being measured, and interleaving cancels the drift.
 #   3. the same rounds also run 16 calling threads (Rust API, C ABI, wrk -t2 -c16) and the
 #      upstream Python client at 1, 4 and 16 threads (its best is the comparison);
-#   4. cold start to the first read (20 processes each: C, C with a token exchange, Python) and
+#   3b. the asynchronous C ABI driven from one C thread with 1, 16, 64 and 256 calls in flight
+#      (benches/c/read_bench.c async), beside wrk -t1 -cN at the same counts, same rounds;
+#   4. cancel-to-callback latency (200 cancels of calls waiting on a slow answer), cold start to
+#      the first read (20 processes each: C, C with a token exchange, Python) and
 #      the RSS of a C process over 1,000,000 cached gets and up to 100,000 network reads.
 # Installs wrk (Debian) and the Python client (PyPI venv, setuptools<70) when missing. Prints
 # markdown tables; raw per-round lines go to target/bench-sequential.raw.txt.
@@ -45,7 +48,7 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -I include benches/c/read_bench.c
   -L "$release" -lvdk_secrets -Wl,-rpath,"$release" -o "$work/read_bench"
 cc -O2 -Wall -Wextra -Werror -o "$work/bare_client" benches/c/bare_client.c
 
-"$release/vdk-control-service" >"$work/service.out" &
+"$release/vdk-control-service" --enable-faults >"$work/service.out" &
 service_pid=$!
 for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/service.out")
@@ -92,6 +95,15 @@ for round in $(seq 1 "$ROUNDS"); do
     line=$("$venv/bin/python" benches/matrix_python.py read "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
     echo "$round python-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
   done
+  # The asynchronous C ABI from one thread, and wrk with one thread, at the same counts.
+  for n in ${VDK_BENCH_IN_FLIGHT:-1 16 64 256}; do
+    line=$("$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
+    echo "$round c-async-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+    { time wrk -t1 -c"$n" -d"${SECONDS_PER_ROUND}s" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+    requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+    echo "$round wrk-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+  done
   echo "round $round/$ROUNDS done" >&2
 done
 
@@ -111,6 +123,8 @@ cold_py=$("$work/read_bench" spawn 20 "$venv/bin/python" benches/matrix_python.p
 echo
 echo "Cold start to the first read done, median of 20 processes: C $(echo "$cold_c" | field median_ms) ms," \
   "C with a token exchange first $(echo "$cold_token" | field median_ms) ms, upstream Python $(echo "$cold_py" | field median_ms) ms."
+echo
+echo "Cancel to callback, 200 cancels of reads waiting on a 5 s answer: $("$work/read_bench" cancel "$url" 200 | grep RESULT)"
 echo
 echo "RSS of a C process (VmRSS KiB, threads):"
 "$work/read_bench" rss "$url" 1000000 100000 "${VDK_BENCH_RSS_SECONDS:-120}" | grep '^RSS '
@@ -139,6 +153,16 @@ for c in clients:
     cpu_py = [rows[r]["python"][1] / rows[r][c][1] for r in rows]
     print(f"| {names[c]} | {med(rps):,.0f} | {1e6 / med(rps):.1f} | {spread(cpu, '{:.1f}')} | {spread(vs_wrk, '{:.0f}%')} "
           f"| {spread(vs_py, '{:.1f}x')} | {spread(cpu_py, '{:.1f}x')} less |")
+print("\nThe asynchronous C ABI, one C thread keeping N calls in flight, beside wrk -t1 -cN in the same rounds.\n")
+print("| in flight | C async reads/s | client CPU µs per read | wrk -t1 -cN reads/s | C async vs wrk |")
+print("| ---: | ---: | ---: | ---: | ---: |")
+import re as _re
+for n in sorted({int(_re.sub(r"\D", "", c)) for r in rows for c in rows[r] if c.startswith("c-async-")}):
+    rps = [rows[r][f"c-async-{n}"][0] for r in rows]
+    cpu = [rows[r][f"c-async-{n}"][1] for r in rows]
+    wrk = [rows[r][f"wrk-c{n}"][0] for r in rows]
+    ratio = [rows[r][f"c-async-{n}"][0] / rows[r][f"wrk-c{n}"][0] for r in rows]
+    print(f"| {n} | {med(rps):,.0f} | {spread(cpu, '{:.1f}')} | {med(wrk):,.0f} | {spread(ratio, '{:.2f}x')} |")
 print("\n16 calling threads (wrk: -t2 -c16), same rounds; Python's best of 1, 4 and 16 threads in each round.\n")
 print("| client | reads/s | client CPU µs per read | reads/s vs Python's best | reads/s vs wrk -t2 -c16 |")
 print("| --- | ---: | ---: | ---: | ---: |")
