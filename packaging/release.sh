@@ -15,7 +15,7 @@
 #
 # Needs Rust (rustup), Python 3 (for zig and cargo-zigbuild from PyPI, installed into
 # target/release-tools/venv), Go, Java 17 with Maven, pkg-config and readelf. Environment:
-#   CARGO_BUILD_JOBS   as for cargo
+#   CARGO_BUILD_JOBS, CARGO_TARGET_DIR   as for cargo (the tools stay in target/release-tools)
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -63,6 +63,7 @@ venv=$tools/venv
 stamp="ziglang==$ZIGLANG_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
 if [ "$(cat "$tools/installed" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$venv"
+  mkdir -p "$tools"
   python3 -m venv "$venv"
   # shellcheck disable=SC2086
   "$venv/bin/pip" install --quiet --disable-pip-version-check $stamp
@@ -108,6 +109,8 @@ check_machine() {
   [ "$machine" = "$want" ] || die "$file is for '$machine', not $arch"
 }
 
+# A release replaces what an earlier one left, so OUT never mixes versions.
+rm -rf "$out/c" "$out/goproxy" "$out/maven" "$out/SHA256SUMS"
 for arch in "${ARCHS[@]}"; do
   triple=$arch-unknown-linux-gnu
   step "$arch: cargo zigbuild --target $triple.$GLIBC (profile dist: release with debug info)"
@@ -116,7 +119,7 @@ for arch in "${ARCHS[@]}"; do
   cargo zigbuild --locked --profile dist --target "$triple.$GLIBC" -p vdk-secrets-cli -p vdk-secrets-jni
   cargo-zigbuild rustc --locked --profile dist --target "$triple.$GLIBC" -p vdk-secrets --lib \
     -- -C "link-arg=-Wl,-soname,$soname"
-  built=$root/target/$triple/dist
+  built=${CARGO_TARGET_DIR:-$root/target}/$triple/dist
 
   step "$arch: C tarball"
   name=vdk-secrets-$version-$arch-linux-gnu
@@ -188,7 +191,6 @@ cp packaging/go/unsupported_platform.go "$module/"
 mkdir -p "$module/internal/native"
 cp packaging/go/native.go include/vdk_secrets.h "$work"/go-native/*.a "$module/internal/native/"
 cp LICENSE "$module/"
-rm -rf "$out/goproxy"
 (cd packaging/gomodzip && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go build -o "$work/gomodzip" .)
 "$work/gomodzip" -proxy "$out/goproxy" -version "v$version" -time "$release_time" "$module"
 
@@ -198,7 +200,7 @@ step "Maven artifact io.vdk.secrets:vdk-secrets:$version into OUT/maven"
 java_build=$work/java
 mkdir -p "$java_build"
 cp -r bindings/java/pom.xml bindings/java/src "$java_build/"
-rm -rf "$java_build/src/test" "$out/maven"
+rm -rf "$java_build/src/test"
 (cd "$java_build" && mvn -B -q -DskipTests -Dmaven.install.skip=true \
   -Dvdk.natives.dir="$work/natives" \
   -DaltDeploymentRepository="vdk-release::file://$out/maven" deploy)
