@@ -91,6 +91,12 @@ split_debug() {
   (cd "$debug_dir" && "$objcopy" "$strip_flag" --add-gnu-debuglink="$name.debug" "$file")
 }
 
+# Runs a build command, and once more if it fails: a zig link has failed here once with no
+# message while the machine was loaded, and passed when run again. A real error fails twice.
+retry_once() {
+  "$@" || { echo "release: '$*' failed; running it once more" >&2; "$@"; }
+}
+
 # Fails unless every symbol version ELF file $1 needs from glibc is GLIBC_2.17 or older.
 check_glibc() {
   local file=$1 newest
@@ -116,8 +122,8 @@ for arch in "${ARCHS[@]}"; do
   step "$arch: cargo zigbuild --target $triple.$GLIBC (profile dist: release with debug info)"
   # The CLI and the JNI glue in one invocation; then the C library alone, so that only its
   # cdylib gets the SONAME (link args of a dependency's build would reach the JNI library too).
-  cargo zigbuild --locked --profile dist --target "$triple.$GLIBC" -p vdk-secrets-cli -p vdk-secrets-jni
-  cargo-zigbuild rustc --locked --profile dist --target "$triple.$GLIBC" -p vdk-secrets --lib \
+  retry_once cargo zigbuild --locked --profile dist --target "$triple.$GLIBC" -p vdk-secrets-cli -p vdk-secrets-jni
+  retry_once cargo-zigbuild rustc --locked --profile dist --target "$triple.$GLIBC" -p vdk-secrets --lib \
     -- -C "link-arg=-Wl,-soname,$soname"
   built=${CARGO_TARGET_DIR:-$root/target}/$triple/dist
 

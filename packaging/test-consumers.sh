@@ -53,7 +53,7 @@ export PATH=$path
 if command -v cargo >/dev/null || command -v rustc >/dev/null; then die "cargo or rustc is still on PATH"; fi
 unset CARGO_TARGET_DIR RUSTFLAGS
 for tool in cc pkg-config go mvn java readelf qemu-aarch64; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
+  command -v "$tool" >/dev/null || die "$tool is not on PATH (not installed, or in a folder with cargo or rustc)"
 done
 [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || die "libc6-arm64-cross is not installed"
 [ -x "$zig_python" ] && "$zig_python" -m ziglang version >/dev/null || die "no zig in target/release-tools/venv (run packaging/release.sh)"
