@@ -59,6 +59,11 @@ echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 
 # Also writes the 3-secret map the rounds below read.
 VDK_BENCH_URL=$url "$rust_bench" --bench | grep -v '^server'
 
+# shellcheck source=benches/lib/nginx.sh
+. benches/lib/nginx.sh
+start_nginx "$work" "$path" "$url"
+trap 'kill $service_pid $nginx_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+
 raw=$root/target/bench-sequential.raw.txt
 : >"$raw"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
@@ -104,6 +109,15 @@ for round in $(seq 1 "$ROUNDS"); do
     requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
     echo "$round wrk-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
   done
+  # The same against nginx at the counts the target names.
+  for n in 16 64; do
+    line=$("$work/read_bench" async "$nginx_url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
+    echo "$round c-async-nginx-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+    { time wrk -t1 -c"$n" -d"${SECONDS_PER_ROUND}s" "$nginx_url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+    requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+    echo "$round wrk-nginx-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+  done
   echo "round $round/$ROUNDS done" >&2
 done
 
@@ -111,7 +125,7 @@ done
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/api-token"
 "$release/vdk-control-service" --api-token-file "$work/api-token" >"$work/auth.out" &
 auth_pid=$!
-trap 'kill $service_pid $auth_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $service_pid $nginx_pid $auth_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q '^listening on ' "$work/auth.out" && break; sleep 0.1; done
 auth=$(sed -n 's/^listening on //p' "$work/auth.out")
 token_config=$(printf '{"control_service_rest_api_url": "%s", "api_token": "%s", "api_token_authorization_url": "%s/oauth/token"}' \
@@ -156,13 +170,14 @@ for c in clients:
 print("\nThe asynchronous C ABI, one C thread keeping N calls in flight, beside wrk -t1 -cN in the same rounds.\n")
 print("| in flight | C async reads/s | client CPU µs per read | wrk -t1 -cN reads/s | C async vs wrk |")
 print("| ---: | ---: | ---: | ---: | ---: |")
-import re as _re
-for n in sorted({int(_re.sub(r"\D", "", c)) for r in rows for c in rows[r] if c.startswith("c-async-")}):
-    rps = [rows[r][f"c-async-{n}"][0] for r in rows]
-    cpu = [rows[r][f"c-async-{n}"][1] for r in rows]
-    wrk = [rows[r][f"wrk-c{n}"][0] for r in rows]
-    ratio = [rows[r][f"c-async-{n}"][0] / rows[r][f"wrk-c{n}"][0] for r in rows]
-    print(f"| {n} | {med(rps):,.0f} | {spread(cpu, '{:.1f}')} | {med(wrk):,.0f} | {spread(ratio, '{:.2f}x')} |")
+for server, prefix, wrk_prefix in [("local service", "c-async-", "wrk-c"), ("nginx", "c-async-nginx-", "wrk-nginx-c")]:
+    counts = sorted({int(c[len(prefix):]) for r in rows for c in rows[r] if c.startswith(prefix) and c[len(prefix):].isdigit()})
+    for n in counts:
+        rps = [rows[r][f"{prefix}{n}"][0] for r in rows]
+        cpu = [rows[r][f"{prefix}{n}"][1] for r in rows]
+        wrk = [rows[r][f"{wrk_prefix}{n}"][0] for r in rows]
+        ratio = [rows[r][f"{prefix}{n}"][0] / rows[r][f"{wrk_prefix}{n}"][0] for r in rows]
+        print(f"| {n} ({server}) | {med(rps):,.0f} | {spread(cpu, '{:.1f}')} | {med(wrk):,.0f} | {spread(ratio, '{:.2f}x')} |")
 print("\n16 calling threads (wrk: -t2 -c16), same rounds; Python's best of 1, 4 and 16 threads in each round.\n")
 print("| client | reads/s | client CPU µs per read | reads/s vs Python's best | reads/s vs wrk -t2 -c16 |")
 print("| --- | ---: | ---: | ---: | ---: |")
