@@ -109,9 +109,11 @@ func (c *Client) readSecrets(ctx context.Context, job, team string, use func([]b
 	if err != nil {
 		return err
 	}
-	var r C.vdkgo_result
-	status := C.vdkgo_client_read(ptr, cPtr(cjob), cPtr(cteam), timeout, &r)
-	c.h.release()
+	status, r := callLibrary(ctx, c.h, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_client_read(ptr, cPtr(cjob), cPtr(cteam), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_client_read_async(ptr, cPtr(cjob), cPtr(cteam), timeout, w, call, cerr)
+	})
 	runtime.KeepAlive(c)
 	if status != C.VDK_STATUS_OK {
 		return takeError(ctx, status, r.error)
@@ -174,13 +176,16 @@ func (c *Client) writeSecrets(ctx context.Context, job, team string, body []byte
 	if err != nil {
 		return err
 	}
-	var r C.vdkgo_result
-	status := C.vdkgo_client_write(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, &r)
-	c.h.release()
+	status, r := callLibrary(ctx, c.h, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_client_write(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_client_write_async(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, w, call, cerr)
+	})
 	runtime.KeepAlive(c)
 	if status != C.VDK_STATUS_OK {
 		return takeError(ctx, status, r.error)
 	}
+	freeResult(&r) // the map as written: not needed
 	return nil
 }
 

@@ -15,7 +15,10 @@ import (
 	vdk "github.com/vdk-secrets/vdk-secrets/bindings/go"
 )
 
-var ctx = context.Background()
+// ctx is the context of most tests: one that could be cancelled (it never is), so calls take
+// the asynchronous path that every cancellable context takes. blocking_test.go covers the
+// blocking path of contexts that can never end (context.Background()).
+var ctx, _ = context.WithCancel(context.Background())
 
 func TestVersion(t *testing.T) {
 	if v := vdk.Version(); !strings.HasPrefix(v, "vdk-secrets ") {
