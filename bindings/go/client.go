@@ -189,9 +189,10 @@ func (c *Client) writeSecrets(ctx context.Context, job, team string, body []byte
 	return nil
 }
 
-// Close releases the client. It is idempotent and never blocks: calls in flight finish, and
-// the library object is released when the last of them returns. Later calls fail with
-// ErrClosed. Close always returns nil.
+// Close releases the client. It is idempotent and never blocks: calls in flight finish (a
+// started asynchronous call holds the library's own reference), and the library object is
+// released once no call is inside the C library with it. Later calls fail with ErrClosed.
+// Close always returns nil.
 func (c *Client) Close() error {
 	if c == nil || c.h == nil {
 		return nil

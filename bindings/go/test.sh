@@ -68,7 +68,7 @@ if ! (cd "$here" && go test -race -count=1 -v ${VDK_GO_TEST_FLAGS:-} ./... >"$wo
   exit 1
 fi
 test_end=$(date +%s)
-grep -E '^(ok|FAIL|---)|vdksecrets memory:|deadline against' "$work/test.log" | grep -v -- '--- PASS' || true
+grep -E '^(ok|FAIL|---)|vdksecrets memory:|deadline against|cancel to return' "$work/test.log" | grep -v -- '--- PASS' || true
 passed=$(grep -c -- '--- PASS' "$work/test.log" || true)
 top=$(grep -c -- '^--- PASS' "$work/test.log" || true)
 skipped=$(grep -c -- '--- SKIP' "$work/test.log" || true)
