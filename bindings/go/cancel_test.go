@@ -202,7 +202,7 @@ func TestManyCancelledCallsLeakNothing(t *testing.T) {
 		},
 		// One cache fill that every Get waits for.
 		func(ctx context.Context) error { _, _, err := remote.Get(ctx, "k"); return err },
-		// Served at once from the memory backend: cancel races the completion.
+		// Served at once from the memory backend: done long before the cancel.
 		func(ctx context.Context) error { _, _, err := memory.Get(ctx, "k"); return err },
 	}
 	var wg sync.WaitGroup
@@ -278,8 +278,90 @@ func TestManyCancelledCallsLeakNothing(t *testing.T) {
 	if _, after := srv.counts(); after != before {
 		t.Errorf("%d requests arrived after every call was cancelled", after-before)
 	}
-	// The client still works.
+
+	// Cancels racing completions: memory-backend calls (answered within microseconds) whose
+	// context is cancelled from another goroutine as they start. Each ends refused (cancelled
+	// before it started), cancelled in flight, or done; none hangs or leaks.
+	raced := map[string]int{}
+	for i := 0; i < calls; i++ {
+		callCtx, cancel := context.WithCancel(ctx)
+		go cancel()
+		var err error
+		if i%2 == 0 {
+			_, _, err = memory.Get(callCtx, "k")
+		} else {
+			err = memory.Set(callCtx, "k", i)
+		}
+		var e *vdk.Error
+		switch {
+		case err == nil:
+			raced["done"]++
+		case errors.As(err, &e) && e.Status == vdk.StatusCancelled && errors.Is(err, context.Canceled):
+			raced["cancelled in flight"]++
+		case !errors.As(err, &e) && errors.Is(err, context.Canceled):
+			raced["refused before starting"]++
+		default:
+			t.Errorf("a call whose cancel raced it: %v", err)
+		}
+		cancel()
+	}
+	t.Logf("%d calls racing their cancel: %v", calls, raced)
+	if live := vdk.LiveCallHandlesForTest(); live != 0 {
+		t.Errorf("%d call handles still live after the racing calls", live)
+	}
+	// (The cancel goroutines of the last iterations may still be exiting.)
+	for start := time.Now(); runtime.NumGoroutine() > baseline; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 2*time.Second {
+			t.Errorf("%d goroutines after the racing calls, baseline %d", runtime.NumGoroutine(), baseline)
+			break
+		}
+	}
+
+	// The handles still work.
 	if err := memory.Set(ctx, "k", "w"); err != nil {
 		t.Errorf("Set after the cancelled calls: %v", err)
+	}
+}
+
+// Close while calls hang in flight: they keep running (a started call holds the library's
+// own reference), and cancelling them afterwards still ends them and their requests.
+func TestCloseThenCancelCallsInFlight(t *testing.T) {
+	srv := newHangingServer(t)
+	c, err := vdk.NewClient(hangingConfig(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	callCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	const calls = 8
+	errs := make(chan error, calls)
+	for i := 0; i < calls; i++ {
+		go func() { _, err := c.ReadSecrets(callCtx, uniqueJob("close"), team); errs <- err }()
+	}
+	for i := 0; i < calls; i++ {
+		srv.waitRequest(t)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		t.Fatalf("a call in flight ended at Close: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel()
+	for i := 0; i < calls; i++ {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, context.Canceled) || !errors.Is(err, vdk.ErrCancelled) {
+				t.Errorf("call cancelled after Close: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a call cancelled after Close still runs after 5 s")
+		}
+		srv.waitClosed(t, 2*time.Second)
+	}
+	if _, err := c.ReadSecrets(ctx, "job", team); !errors.Is(err, vdk.ErrClosed) {
+		t.Errorf("a call after Close: %v", err)
 	}
 }
