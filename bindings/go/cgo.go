@@ -80,6 +80,8 @@ func takeError(ctx context.Context, status C.VdkStatus, cerr *C.VdkError) error 
 		e.Why = C.GoString(d.why)
 		e.Consequences = C.GoString(d.consequences)
 		e.Countermeasures = C.GoString(d.countermeasures)
+		e.OpID = C.GoString(d.op_id)
+		e.Attempts = int(d.attempts)
 		C.vdk_error_free(cerr)
 	} else {
 		e.What = "Call failed"

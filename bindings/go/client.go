@@ -109,9 +109,11 @@ func (c *Client) readSecrets(ctx context.Context, job, team string, use func([]b
 	if err != nil {
 		return err
 	}
-	var r C.vdkgo_result
-	status := C.vdkgo_client_read(ptr, cPtr(cjob), cPtr(cteam), timeout, &r)
-	c.h.release()
+	status, r := callLibrary(ctx, c.h, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_client_read(ptr, cPtr(cjob), cPtr(cteam), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_client_read_async(ptr, cPtr(cjob), cPtr(cteam), timeout, w, call, cerr)
+	})
 	runtime.KeepAlive(c)
 	if status != C.VDK_STATUS_OK {
 		return takeError(ctx, status, r.error)
@@ -174,19 +176,23 @@ func (c *Client) writeSecrets(ctx context.Context, job, team string, body []byte
 	if err != nil {
 		return err
 	}
-	var r C.vdkgo_result
-	status := C.vdkgo_client_write(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, &r)
-	c.h.release()
+	status, r := callLibrary(ctx, c.h, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_client_write(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_client_write_async(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, w, call, cerr)
+	})
 	runtime.KeepAlive(c)
 	if status != C.VDK_STATUS_OK {
 		return takeError(ctx, status, r.error)
 	}
+	freeResult(&r) // the map as written: not needed
 	return nil
 }
 
-// Close releases the client. It is idempotent and never blocks: calls in flight finish, and
-// the library object is released when the last of them returns. Later calls fail with
-// ErrClosed. Close always returns nil.
+// Close releases the client. It is idempotent and never blocks: calls in flight finish (a
+// started asynchronous call holds the library's own reference), and the library object is
+// released once no call is inside the C library with it. Later calls fail with ErrClosed.
+// Close always returns nil.
 func (c *Client) Close() error {
 	if c == nil || c.h == nil {
 		return nil

@@ -15,7 +15,10 @@ import (
 	vdk "github.com/vdk-secrets/vdk-secrets/bindings/go"
 )
 
-var ctx = context.Background()
+// ctx is the context of most tests: one that could be cancelled (it never is), so calls take
+// the asynchronous path that every cancellable context takes. blocking_test.go covers the
+// blocking path of contexts that can never end (context.Background()).
+var ctx, _ = context.WithCancel(context.Background())
 
 func TestVersion(t *testing.T) {
 	if v := vdk.Version(); !strings.HasPrefix(v, "vdk-secrets ") {
@@ -310,6 +313,7 @@ func TestConfigEveryFieldIsAccepted(t *testing.T) {
 		APITokenAuthorizationURL: service.url + "/oauth/token",
 		InsecureSkipVerify:       true,
 		CABundle:                 bundle,
+		Proxy:                    "none",
 		TotalRetries:             3,
 		ConnectRetries:           2,
 		ReadRetries:              -1,
@@ -319,6 +323,7 @@ func TestConfigEveryFieldIsAccepted(t *testing.T) {
 		BackoffMax:               1500 * time.Millisecond,
 		Deadline:                 20 * time.Second,
 		MaxResponseBytes:         1 << 20,
+		MaxConnections:           8,
 		UserAgent:                "vdk-secrets-go-test",
 		OpIDOverride:             "0123456789abcdef",
 		DeploymentID:             "go-test",

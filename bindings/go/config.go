@@ -28,6 +28,10 @@ type Config struct {
 	InsecureSkipVerify bool
 	// control_http_ca_bundle: PEM file of extra CA certificates to trust.
 	CABundle string
+	// control_http_proxy: "none" (always direct) or a proxy URL http(s)://[user:password@]host:port
+	// for every request (default: the HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY
+	// environment variables decide).
+	Proxy string
 	// control_http_total_retries: retries of any kind per call (default 10; negative: 0).
 	TotalRetries int
 	// control_http_connect_retries: retries before the request reached the server (default 6;
@@ -51,6 +55,10 @@ type Config struct {
 	// control_http_max_response_bytes: larger answers fail with StatusProtocol (default 8 MiB;
 	// negative: 0).
 	MaxResponseBytes int64
+	// control_http_max_connections: requests in flight at once per client; more calls wait
+	// for a connection within their own deadline (default 64; negative sends 0, which the
+	// library refuses).
+	MaxConnections int
 	// control_service_user_agent: the User-Agent header (default "vdk-secrets/<version>").
 	UserAgent string
 	// op_id_override: the X-OPID header (default: random per process).
@@ -72,6 +80,7 @@ var configKeys = []string{
 	"api_token_authorization_url",
 	"control_http_verify_ssl",
 	"control_http_ca_bundle",
+	"control_http_proxy",
 	"control_http_total_retries",
 	"control_http_connect_retries",
 	"control_http_read_retries",
@@ -81,6 +90,7 @@ var configKeys = []string{
 	"control_http_backoff_max_seconds",
 	"control_http_deadline_seconds",
 	"control_http_max_response_bytes",
+	"control_http_max_connections",
 	"control_service_user_agent",
 	"op_id_override",
 	"deployment_id",
@@ -119,6 +129,7 @@ func (c *Config) configMap() map[string]any {
 		m["control_http_verify_ssl"] = false
 	}
 	text("control_http_ca_bundle", c.CABundle)
+	text("control_http_proxy", c.Proxy)
 	count("control_http_total_retries", int64(c.TotalRetries))
 	count("control_http_connect_retries", int64(c.ConnectRetries))
 	count("control_http_read_retries", int64(c.ReadRetries))
@@ -128,6 +139,7 @@ func (c *Config) configMap() map[string]any {
 	seconds("control_http_backoff_max_seconds", c.BackoffMax)
 	seconds("control_http_deadline_seconds", c.Deadline)
 	count("control_http_max_response_bytes", c.MaxResponseBytes)
+	count("control_http_max_connections", int64(c.MaxConnections))
 	text("control_service_user_agent", c.UserAgent)
 	text("op_id_override", c.OpIDOverride)
 	text("deployment_id", c.DeploymentID)

@@ -15,12 +15,26 @@
 // # Contexts
 //
 // Every call takes a context. A context that is already done is refused before the library
-// is called (the error wraps ctx.Err()). A context deadline bounds the call inside the
-// library, retries and token exchange included: the remaining time, rounded up to the next
-// millisecond, replaces control_http_deadline_seconds for that call; such a call that runs
-// out of time fails with StatusNetwork and its error also matches context.DeadlineExceeded.
-// Cancellation without a deadline cannot interrupt a call that has started: give contexts a
-// deadline to bound calls.
+// is called (the error wraps ctx.Err()).
+//
+// Cancelling the context ends a call in flight at once: the call goes through the library's
+// asynchronous C ABI, the binding cancels it when ctx is done and waits for the cancelled
+// completion, so the request is dropped (its connection closed), no retry is sent, and
+// nothing is left behind. The error has StatusCancelled and matches both ErrCancelled and
+// context.Canceled. A cancelled write may or may not have been applied by the service.
+//
+// A context deadline bounds the call inside the library, retries and token exchange
+// included: the remaining time, rounded up to the next millisecond, replaces
+// control_http_deadline_seconds for that call; such a call that runs out of time fails with
+// StatusNetwork and its error also matches context.DeadlineExceeded.
+//
+// A context that can never end (Done returns nil, as for context.Background) has nothing to
+// cancel and makes the cheaper blocking call instead: a cached JobSecrets.Get costs well under
+// a microsecond that way, tens of microseconds through the asynchronous path.
+//
+// # Logs
+//
+// SetLogger routes the library's log records to a log/slog Logger, process-wide.
 //
 // # Values
 //
@@ -51,13 +65,16 @@
 //
 // Failures are *Error values carrying the library's status, HTTP status, retryability and
 // the what / why / consequences / countermeasures texts. Test them with errors.Is and the
-// sentinels (ErrNotFound, ErrNetwork, ...; ErrClosed for a closed Client or JobSecrets). No
-// error text holds a secret value or a token.
+// sentinels (ErrNotFound, ErrNetwork, ...; ErrClosed for a closed Client or JobSecrets). OpID
+// and Attempts tell which operation id the call sent as X-OPID and how many requests it made,
+// to find the failure in the Control Service's logs. No error text holds a secret value or a
+// token.
 //
 // # Memory
 //
-// Close releases a Client or JobSecrets; it is idempotent and never waits: the library object
-// is freed when the last call in flight returns, and later calls fail with ErrClosed. A value
+// Close releases a Client or JobSecrets; it is idempotent and never waits: calls in flight
+// finish, the library object is freed once no call is inside the C library with it, and later
+// calls fail with ErrClosed. A value
 // dropped without Close is released by the garbage collector as a safety net. Buffers this
 // package builds to carry secret values or the API token are wiped after use, and the
 // library wipes the strings it returns when they are released; Go strings (the secret values

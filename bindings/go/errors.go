@@ -20,6 +20,7 @@ const (
 	StatusServiceError    Status = 6  // 5xx (including 501) after retries
 	StatusNetwork         Status = 7  // DNS, connect, TLS, timeout, dropped connection, after retries
 	StatusProtocol        Status = 8  // malformed or oversized response body
+	StatusCancelled       Status = 9  // the context ended the call (a cancelled write may or may not have been applied)
 	StatusPanic           Status = 99 // a bug caught at the library's boundary
 )
 
@@ -33,6 +34,7 @@ var statusNames = map[Status]string{
 	StatusServiceError:    "SERVICE_ERROR",
 	StatusNetwork:         "NETWORK",
 	StatusProtocol:        "PROTOCOL",
+	StatusCancelled:       "CANCELLED",
 	StatusPanic:           "PANIC",
 }
 
@@ -59,6 +61,8 @@ type Error struct {
 	Why             string // why it failed
 	Consequences    string // what the failure means for the caller (was anything written?)
 	Countermeasures string // what to do about it
+	OpID            string // the operation id the call sent as X-OPID (in the Control Service's logs); "" when it sent no request
+	Attempts        int    // requests the call sent, token exchanges and retries included; 0 when it sent none
 
 	closed bool  // the handle was closed: errors.Is(err, ErrClosed)
 	cause  error // the context's error when the context ended during the call
@@ -99,8 +103,9 @@ func (e *Error) Is(target error) bool {
 }
 
 // Unwrap returns the context's error (context.DeadlineExceeded or context.Canceled) when the
-// context ended while the call was running, so errors.Is(err, context.DeadlineExceeded) holds
-// for a call cut short by its deadline; nil otherwise.
+// context ended while the call was running, so errors.Is(err, context.Canceled) holds for a
+// cancelled call and errors.Is(err, context.DeadlineExceeded) for one cut short by its
+// deadline; nil otherwise.
 func (e *Error) Unwrap() error { return e.cause }
 
 // sentinel is the type of ErrNotFound and the others: a status to compare against, never
@@ -123,6 +128,7 @@ var (
 	ErrServiceError    error = &sentinel{StatusServiceError, "vdksecrets: service error"}
 	ErrNetwork         error = &sentinel{StatusNetwork, "vdksecrets: network error"}
 	ErrProtocol        error = &sentinel{StatusProtocol, "vdksecrets: protocol error"}
+	ErrCancelled       error = &sentinel{StatusCancelled, "vdksecrets: call cancelled"}
 	ErrPanic           error = &sentinel{StatusPanic, "vdksecrets: internal error in the library"}
 
 	// ErrClosed: the Client or JobSecrets was closed. Such errors are *Error values of status

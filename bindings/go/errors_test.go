@@ -19,6 +19,7 @@ var sentinels = map[vdk.Status]error{
 	vdk.StatusServiceError:    vdk.ErrServiceError,
 	vdk.StatusNetwork:         vdk.ErrNetwork,
 	vdk.StatusProtocol:        vdk.ErrProtocol,
+	vdk.StatusCancelled:       vdk.ErrCancelled,
 	vdk.StatusPanic:           vdk.ErrPanic,
 }
 
@@ -245,6 +246,9 @@ func TestSentinels(t *testing.T) {
 		if errors.Is(e, context.Canceled) {
 			t.Errorf("%v matches context.Canceled", status)
 		}
+	}
+	if got := vdk.StatusCancelled.String(); got != "CANCELLED" || vdk.StatusCancelled != 9 {
+		t.Errorf("StatusCancelled = %d, %q; want 9, CANCELLED (the C ABI's VDK_STATUS_CANCELLED)", vdk.StatusCancelled, got)
 	}
 	if got := vdk.StatusPanic.String(); got != "PANIC" {
 		t.Errorf("StatusPanic.String() = %q", got)

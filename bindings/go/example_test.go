@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
+	"os"
 	"time"
 
 	vdk "github.com/vdk-secrets/vdk-secrets/bindings/go"
@@ -66,5 +68,31 @@ func ExampleJobSecrets() {
 	}
 	if password, isString := value.(string); ok && isString {
 		fmt.Println(len(password))
+	}
+}
+
+func ExampleSetLogger() {
+	// Retries (DEBUG), token refreshes and the like, with their "target" attribute.
+	vdk.SetLogger(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer vdk.SetLogger(nil) // the library's default again: stderr when VDK_SECRETS_LOG is set
+}
+
+func ExampleClient_ReadSecrets_cancel() {
+	client, err := vdk.NewClientFromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	// Cancelling the context ends the call at once and drops its request.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err = client.ReadSecrets(ctx, "my-job", "my-team")
+	var e *vdk.Error
+	switch {
+	case errors.Is(err, context.Canceled): // also errors.Is(err, vdk.ErrCancelled)
+		log.Print("cancelled")
+	case errors.As(err, &e):
+		log.Printf("failed: %v (op id %s, %d requests)", err, e.OpID, e.Attempts)
 	}
 }

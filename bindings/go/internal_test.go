@@ -3,6 +3,8 @@ package vdksecrets
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"math"
 	"reflect"
 	"runtime"
@@ -291,6 +293,27 @@ func TestRandomFloatsRoundTripThroughTheLibrary(t *testing.T) {
 		}
 		if math.Float64bits(g) != math.Float64bits(want) {
 			t.Errorf("%s: sent %v, got %v", k, want, g)
+		}
+	}
+}
+
+func TestSlogLevelMapping(t *testing.T) {
+	want := map[uint32]slog.Level{
+		0: slog.LevelError, 1: slog.LevelError, 2: slog.LevelWarn, 3: slog.LevelInfo,
+		4: slog.LevelDebug, 5: slog.LevelDebug - 4, 6: LevelTrace, 1 << 31: LevelTrace,
+	}
+	for vdkLevel, slogWant := range want {
+		if got := slogLevel(vdkLevel); got != slogWant {
+			t.Errorf("slogLevel(%d) = %v, want %v", vdkLevel, got, slogWant)
+		}
+	}
+	for level, vdkWant := range map[slog.Level]uint32{
+		slog.LevelError + 4: 1, slog.LevelError: 1, slog.LevelWarn: 2, slog.LevelInfo: 3,
+		slog.LevelDebug: 4, slog.LevelDebug - 1: 4, LevelTrace: 5, LevelTrace - 10: 5,
+	} {
+		h := slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level})
+		if got := mostVerboseEnabled(h); got != vdkWant {
+			t.Errorf("a handler at %v: library level %d, want %d", level, got, vdkWant)
 		}
 	}
 }

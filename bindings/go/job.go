@@ -90,10 +90,22 @@ func (s *JobSecrets) acquire(ctx context.Context, op string) (*C.VdkJobSecrets, 
 	return (*C.VdkJobSecrets)(ptr), timeout, nil
 }
 
-// done ends a call: the handle may be freed from here on.
-func (s *JobSecrets) done() {
-	s.h.release()
+// call runs one call on the acquired handle (see callLibrary); the handle may be freed once
+// the call has started.
+func (s *JobSecrets) call(ctx context.Context, timeout C.uint32_t, block blockFunc, start startFunc) (C.VdkStatus, C.vdkgo_result) {
+	status, r := callLibrary(ctx, s.h, timeout, block, start)
 	runtime.KeepAlive(s)
+	return status, r
+}
+
+// callNoResult runs a call whose completion carries no result (set, delete, refresh).
+func (s *JobSecrets) callNoResult(ctx context.Context, timeout C.uint32_t, block blockFunc, start startFunc) error {
+	status, r := s.call(ctx, timeout, block, start)
+	if status != C.VDK_STATUS_OK {
+		return takeError(ctx, status, r.error)
+	}
+	freeResult(&r) // NULL by contract; released all the same should that change
+	return nil
 }
 
 // Get returns one secret's value and true, or nil and false when it is not set (a secret
@@ -108,9 +120,11 @@ func (s *JobSecrets) Get(ctx context.Context, name string) (any, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var r C.vdkgo_result
-	status := C.vdkgo_job_get(ptr, cPtr(cname), timeout, &r)
-	s.done()
+	status, r := s.call(ctx, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_job_get(ptr, cPtr(cname), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_job_get_async(ptr, cPtr(cname), timeout, w, call, cerr)
+	})
 	if status != C.VDK_STATUS_OK {
 		return nil, false, takeError(ctx, status, r.error)
 	}
@@ -133,9 +147,11 @@ func (s *JobSecrets) GetAll(ctx context.Context) (Secrets, error) {
 	if err != nil {
 		return Secrets{}, err
 	}
-	var r C.vdkgo_result
-	status := C.vdkgo_job_get_all(ptr, timeout, &r)
-	s.done()
+	status, r := s.call(ctx, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_job_get_all(ptr, timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_job_get_all_async(ptr, timeout, w, call, cerr)
+	})
 	if status != C.VDK_STATUS_OK {
 		return Secrets{}, takeError(ctx, status, r.error)
 	}
@@ -166,13 +182,11 @@ func (s *JobSecrets) Set(ctx context.Context, name string, value any) error {
 	if err != nil {
 		return err
 	}
-	var cerr *C.VdkError
-	status := C.vdk_job_secrets_set_with_timeout(ptr, cPtr(cname), cPtr(cvalue), timeout, &cerr)
-	s.done()
-	if status != C.VDK_STATUS_OK {
-		return takeError(ctx, status, cerr)
-	}
-	return nil
+	return s.callNoResult(ctx, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_job_set(ptr, cPtr(cname), cPtr(cvalue), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_job_set_async(ptr, cPtr(cname), cPtr(cvalue), timeout, w, call, cerr)
+	})
 }
 
 // SetAll replaces all secrets of the job. Validated as Set validates; on any error nothing
@@ -191,13 +205,11 @@ func (s *JobSecrets) SetAll(ctx context.Context, secrets map[string]any) error {
 	if err != nil {
 		return err
 	}
-	var cerr *C.VdkError
-	status := C.vdk_job_secrets_set_all_with_timeout(ptr, cPtr(body), timeout, &cerr)
-	s.done()
-	if status != C.VDK_STATUS_OK {
-		return takeError(ctx, status, cerr)
-	}
-	return nil
+	return s.callNoResult(ctx, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_job_set_all(ptr, cPtr(body), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_job_set_all_async(ptr, cPtr(body), timeout, w, call, cerr)
+	})
 }
 
 // Delete removes one secret (read, change, write, as Set). Removing a secret that is not set
@@ -212,13 +224,11 @@ func (s *JobSecrets) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	var cerr *C.VdkError
-	status := C.vdk_job_secrets_delete_with_timeout(ptr, cPtr(cname), timeout, &cerr)
-	s.done()
-	if status != C.VDK_STATUS_OK {
-		return takeError(ctx, status, cerr)
-	}
-	return nil
+	return s.callNoResult(ctx, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_job_delete(ptr, cPtr(cname), timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_job_delete_async(ptr, cPtr(cname), timeout, w, call, cerr)
+	})
 }
 
 // Refresh drops the cache and fetches the job's secrets again, so later reads see other
@@ -229,13 +239,11 @@ func (s *JobSecrets) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var cerr *C.VdkError
-	status := C.vdk_job_secrets_refresh_with_timeout(ptr, timeout, &cerr)
-	s.done()
-	if status != C.VDK_STATUS_OK {
-		return takeError(ctx, status, cerr)
-	}
-	return nil
+	return s.callNoResult(ctx, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+		return C.vdkgo_job_refresh(ptr, timeout, r)
+	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
+		return C.vdkgo_job_refresh_async(ptr, timeout, w, call, cerr)
+	})
 }
 
 // Close releases the handle and wipes its cache (once the calls in flight have returned). It

@@ -4,7 +4,8 @@
 #   1. cargo build --release -p vdk-secrets -p vdk-control-service   (the static library and
 #      the local Control Service)
 #   2. gofmt, go vet (binding and example), and the cgo-disabled build's error message
-#   3. go test -race -count=1 (the tests start their own local Control Service)
+#   3. go test -race -count=1 (the tests start their own local Control Service), then the
+#      flat-RSS test once more without -race
 #   4. builds the example and runs it against a freshly started local service
 #
 # Exits non-zero on any failure. Environment:
@@ -67,11 +68,19 @@ if ! (cd "$here" && go test -race -count=1 -v ${VDK_GO_TEST_FLAGS:-} ./... >"$wo
   exit 1
 fi
 test_end=$(date +%s)
-grep -E '^(ok|FAIL|---)|vdksecrets memory:|deadline against' "$work/test.log" | grep -v -- '--- PASS' || true
+grep -E '^(ok|FAIL|---)|vdksecrets memory:|deadline against|cancel to return' "$work/test.log" | grep -v -- '--- PASS' || true
 passed=$(grep -c -- '--- PASS' "$work/test.log" || true)
 top=$(grep -c -- '^--- PASS' "$work/test.log" || true)
 skipped=$(grep -c -- '--- SKIP' "$work/test.log" || true)
 echo "tests passed: $passed ($top top-level, the rest subtests), skipped: $skipped, in $((test_end - test_start)) s"
+
+step "go test -count=1 -run TestMemoryIsFlat (without -race, whose shadow memory it would measure)"
+if ! (cd "$here" && go test -count=1 -v -run 'TestMemoryIsFlat$' . >"$work/memory.log" 2>&1); then
+  cat "$work/memory.log"
+  echo "TestMemoryIsFlat failed without -race" >&2
+  exit 1
+fi
+grep -E 'vdksecrets memory:' "$work/memory.log" || true
 
 step "example against a fresh local Control Service"
 (cd "$root/examples/go" && go build -o "$work/example" .)

@@ -9,14 +9,17 @@
 #include "vdk_secrets.h"
 
 // The outputs of one call, in one struct so that a call allocates one Go object for them.
-// json/len: the returned string and its length (strlen, computed in the same cgo call);
-// error: the VdkError of a failed call.
+// json/len: the returned string and its length (strlen, computed in the same cgo call or in
+// the completion); error: the VdkError of a failed call.
 typedef struct {
 	char *json;
 	size_t len;
 	VdkError *error;
 } vdkgo_result;
 
+// Blocking calls, for contexts that can never be cancelled: a call served from the job
+// layer's cache then costs well under a microsecond, where a round trip through the
+// completion thread costs tens.
 static inline void vdkgo_measure(VdkStatus status, vdkgo_result *r) {
 	r->len = (status == VDK_STATUS_OK && r->json != NULL) ? strlen(r->json) : 0;
 }
@@ -46,6 +49,25 @@ static inline VdkStatus vdkgo_job_get_all(const VdkJobSecrets *s, uint32_t timeo
 	return st;
 }
 
+static inline VdkStatus vdkgo_job_set(const VdkJobSecrets *s, const char *name, const char *value_json,
+                                      uint32_t timeout_ms, vdkgo_result *r) {
+	return vdk_job_secrets_set_with_timeout(s, name, value_json, timeout_ms, &r->error);
+}
+
+static inline VdkStatus vdkgo_job_set_all(const VdkJobSecrets *s, const char *secrets_json,
+                                          uint32_t timeout_ms, vdkgo_result *r) {
+	return vdk_job_secrets_set_all_with_timeout(s, secrets_json, timeout_ms, &r->error);
+}
+
+static inline VdkStatus vdkgo_job_delete(const VdkJobSecrets *s, const char *name, uint32_t timeout_ms,
+                                         vdkgo_result *r) {
+	return vdk_job_secrets_delete_with_timeout(s, name, timeout_ms, &r->error);
+}
+
+static inline VdkStatus vdkgo_job_refresh(const VdkJobSecrets *s, uint32_t timeout_ms, vdkgo_result *r) {
+	return vdk_job_secrets_refresh_with_timeout(s, timeout_ms, &r->error);
+}
+
 // The error's fields, read in one cgo call. The texts are borrowed from the error.
 typedef struct {
 	VdkStatus status;
@@ -56,6 +78,8 @@ typedef struct {
 	const char *why;
 	const char *consequences;
 	const char *countermeasures;
+	const char *op_id;
+	uint32_t attempts;
 } vdkgo_error_details;
 
 static inline void vdkgo_error_read(const VdkError *e, vdkgo_error_details *d) {
@@ -67,5 +91,89 @@ static inline void vdkgo_error_read(const VdkError *e, vdkgo_error_details *d) {
 	d->why = vdk_error_why(e);
 	d->consequences = vdk_error_consequences(e);
 	d->countermeasures = vdk_error_countermeasures(e);
+	d->op_id = vdk_error_op_id(e);
+	d->attempts = vdk_error_attempts(e);
+}
+
+// Asynchronous calls (for contexts that can be cancelled). Each starts one call whose completion is vdkgo_completed below, with the
+// cgo.Handle of the Go waiter as user_data (an integer, so the library never holds a Go
+// pointer). The completion runs on the library's completion thread, measures the result
+// there and hands everything to the Go function vdkgoCallCompleted (exports.go).
+extern void vdkgoCallCompleted(uintptr_t waiter, VdkCall *call, VdkStatus status, char *json,
+                               size_t len, VdkError *error);
+
+static inline void vdkgo_completed(void *waiter, VdkCall *call, VdkStatus status, char *json,
+                                   VdkError *error) {
+	vdkgoCallCompleted((uintptr_t)waiter, call, status, json, json != NULL ? strlen(json) : 0, error);
+}
+
+static inline VdkStatus vdkgo_client_read_async(const VdkClient *c, const char *job, const char *team,
+                                                uint32_t timeout_ms, uintptr_t waiter,
+                                                VdkCall **out_call, VdkError **out_error) {
+	return vdk_client_read_secrets_async(c, job, team, timeout_ms, vdkgo_completed, (void *)waiter,
+	                                     out_call, out_error);
+}
+
+static inline VdkStatus vdkgo_client_write_async(const VdkClient *c, const char *job, const char *team,
+                                                 const char *secrets_json, uint32_t timeout_ms,
+                                                 uintptr_t waiter, VdkCall **out_call,
+                                                 VdkError **out_error) {
+	return vdk_client_write_secrets_async(c, job, team, secrets_json, timeout_ms, vdkgo_completed,
+	                                      (void *)waiter, out_call, out_error);
+}
+
+static inline VdkStatus vdkgo_job_get_async(const VdkJobSecrets *s, const char *name, uint32_t timeout_ms,
+                                            uintptr_t waiter, VdkCall **out_call, VdkError **out_error) {
+	return vdk_job_secrets_get_async(s, name, timeout_ms, vdkgo_completed, (void *)waiter, out_call,
+	                                 out_error);
+}
+
+static inline VdkStatus vdkgo_job_get_all_async(const VdkJobSecrets *s, uint32_t timeout_ms,
+                                                uintptr_t waiter, VdkCall **out_call,
+                                                VdkError **out_error) {
+	return vdk_job_secrets_get_all_async(s, timeout_ms, vdkgo_completed, (void *)waiter, out_call,
+	                                     out_error);
+}
+
+static inline VdkStatus vdkgo_job_set_async(const VdkJobSecrets *s, const char *name,
+                                            const char *value_json, uint32_t timeout_ms,
+                                            uintptr_t waiter, VdkCall **out_call, VdkError **out_error) {
+	return vdk_job_secrets_set_async(s, name, value_json, timeout_ms, vdkgo_completed, (void *)waiter,
+	                                 out_call, out_error);
+}
+
+static inline VdkStatus vdkgo_job_set_all_async(const VdkJobSecrets *s, const char *secrets_json,
+                                                uint32_t timeout_ms, uintptr_t waiter,
+                                                VdkCall **out_call, VdkError **out_error) {
+	return vdk_job_secrets_set_all_async(s, secrets_json, timeout_ms, vdkgo_completed, (void *)waiter,
+	                                     out_call, out_error);
+}
+
+static inline VdkStatus vdkgo_job_delete_async(const VdkJobSecrets *s, const char *name,
+                                               uint32_t timeout_ms, uintptr_t waiter,
+                                               VdkCall **out_call, VdkError **out_error) {
+	return vdk_job_secrets_delete_async(s, name, timeout_ms, vdkgo_completed, (void *)waiter, out_call,
+	                                    out_error);
+}
+
+static inline VdkStatus vdkgo_job_refresh_async(const VdkJobSecrets *s, uint32_t timeout_ms,
+                                                uintptr_t waiter, VdkCall **out_call,
+                                                VdkError **out_error) {
+	return vdk_job_secrets_refresh_async(s, timeout_ms, vdkgo_completed, (void *)waiter, out_call,
+	                                     out_error);
+}
+
+// The log sink: forwards each record to the Go function vdkgoLogRecord (exports.go). The
+// strings stay borrowed: Go copies them before returning.
+extern void vdkgoLogRecord(VdkLogLevel level, char *target, char *message);
+
+static inline void vdkgo_log_sink(void *user_data, VdkLogLevel level, const char *target,
+                                  const char *message) {
+	(void)user_data;
+	vdkgoLogRecord(level, (char *)target, (char *)message);
+}
+
+static inline void vdkgo_set_log_sink(VdkLogLevel max_level) {
+	vdk_set_log_sink(vdkgo_log_sink, NULL, max_level);
 }
 #endif /* VDKGO_H */

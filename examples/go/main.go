@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
 	"time"
 
 	vdksecrets "github.com/vdk-secrets/vdk-secrets/bindings/go"
@@ -31,6 +33,10 @@ func main() {
 		if errors.As(err, &e) && e.Countermeasures != "" {
 			fmt.Fprintln(os.Stderr, "what to do:", e.Countermeasures)
 		}
+		if e != nil && e.OpID != "" {
+			// The Control Service logs the X-OPID of every request: this finds the failure there.
+			fmt.Fprintf(os.Stderr, "op id %s, %d requests sent\n", e.OpID, e.Attempts)
+		}
 		os.Exit(1)
 	}
 }
@@ -41,8 +47,14 @@ func run() error {
 	}
 	fmt.Println("library:", vdksecrets.Version())
 
-	// Every call is bounded by the context's deadline, retries included.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// The library's own log records (retries, token refreshes) go to slog; process-wide.
+	vdksecrets.SetLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+
+	// Every call is bounded by the context's deadline, retries included, and ends at once
+	// when the context is cancelled (cancel, or Ctrl-C through signal.NotifyContext).
+	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(interrupted, 30*time.Second)
 	defer cancel()
 
 	// The Control Service client: whole maps.

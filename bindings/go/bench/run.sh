@@ -17,7 +17,7 @@ cc -O2 -std=c99 -Wall -Wextra -Werror -I"$root/include" "$here/cached_get.c" \
   -o "$build/cached_get"
 
 cd "$here/.."
-go test -run '^$' -bench 'BenchmarkReadSecrets$|BenchmarkCachedGet$|BenchmarkCachedGetParallel$|BenchmarkCachedGetAll$' \
+go test -run '^$' -bench 'BenchmarkReadSecrets$|BenchmarkReadSecretsCancellable$|BenchmarkCachedGet$|BenchmarkCachedGetCancellable$|BenchmarkCachedGetParallel$|BenchmarkCachedGetAll$' \
   -benchtime "${VDK_GO_BENCHTIME:-2s}" -count=1 . | tee "$build/go.txt"
 "$build/cached_get" 1000000 | tee "$build/c.txt"
 

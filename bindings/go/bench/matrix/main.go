@@ -3,9 +3,11 @@
 // latency recorded. Prints `RESULT rps=.. p50=.. p99=.. cpu=..` (medians over rounds; µs;
 // process CPU per read from getrusage).
 //
-//	go run ./bench/matrix -url URL -goroutines 16 -seconds 1 -rounds 3 [-writes]
+//	go run ./bench/matrix -url URL -goroutines 16 -seconds 1 -rounds 3 [-writes] [-cancellable]
 //
 // With -writes, each goroutine writes the 3-secret map to a job of its own (bench-write-N).
+// Calls use context.Background() (the binding's blocking path); with -cancellable, a context
+// that could be cancelled (the asynchronous path, what a server handler's context takes).
 package main
 
 import (
@@ -38,6 +40,7 @@ func main() {
 	seconds := flag.Float64("seconds", 1, "seconds per round")
 	rounds := flag.Int("rounds", 3, "rounds")
 	writes := flag.Bool("writes", false, "write instead of read, a job per goroutine")
+	cancellable := flag.Bool("cancellable", false, "call with a cancellable context (the asynchronous path)")
 	flag.Parse()
 	client, err := vdksecrets.NewClient(vdksecrets.Config{RestAPIURL: *url})
 	if err != nil {
@@ -45,6 +48,11 @@ func main() {
 	}
 	defer client.Close()
 	ctx := context.Background()
+	if *cancellable {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+	}
 	secrets := map[string]any{"api-key": "sk-abc123xyz789", "db-password": "secretpass", "port": 5432}
 	read := func(g int) {
 		if *writes {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package vdksecrets_test
+
+const raceDetector = false
