@@ -14,6 +14,7 @@ use crate::error::{Error, Redactor, Result, Status};
 use crate::http::{Answer, Endpoint, RequestSpec, Transport};
 use crate::runtime;
 use crate::secret::SecretMap;
+use crate::secret_json::SecretJson;
 
 /// A client of one Control Service. Cheap to clone; clones share the connection pool and the
 /// access token. Safe to use from any number of threads and tasks at once.
@@ -130,25 +131,64 @@ impl SecretsClient {
     }
 
     async fn read(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
+        let answer = self.read_answer(job_name, team_name, deadline).await?;
+        SecretMap::from_json(answer.body.as_bytes()).map_err(not_a_secrets_object)
+    }
+
+    async fn read_json(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretJson> {
+        let answer = self.read_answer(job_name, team_name, deadline).await?;
+        SecretJson::from_json(answer.body.as_bytes()).map_err(not_a_secrets_object)
+    }
+
+    async fn read_answer(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<Answer> {
         let path = self.secrets_path(job_name, team_name)?;
-        let operation = "read secrets";
-        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
-        SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
-            Error::new(
-                Status::Protocol,
-                format!("Failed to {operation}"),
-                format!("the Control Service's answer is not a secrets object: {e}"),
-            )
-        })
+        self.call(Method::GET, &path, None, READ_OPERATION, &[], deadline).await
     }
 
     async fn write(&self, job_name: &str, team_name: &str, secrets: &SecretMap, deadline: Instant) -> Result<()> {
+        self.write_json(job_name, team_name, &SecretJson::from(secrets), deadline)
+            .await
+    }
+
+    async fn write_json(&self, job_name: &str, team_name: &str, secrets: &SecretJson, deadline: Instant) -> Result<()> {
         let path = self.secrets_path(job_name, team_name)?;
-        let body = Bytes::from_owner(secrets.to_json());
-        let sensitive = secrets.string_values(4);
-        self.call(Method::PUT, &path, Some(body), "write secrets", &sensitive, deadline)
-            .await?;
+        let values = secrets.string_values(4);
+        let sensitive = values.as_strs();
+        self.call(
+            Method::PUT,
+            &path,
+            Some(secrets.shared_bytes()),
+            "write secrets",
+            &sensitive,
+            deadline,
+        )
+        .await?;
         Ok(())
+    }
+
+    /// The job's secrets as canonical compact JSON (what `SecretMap::to_json` would write),
+    /// validated as `read_secrets` validates but without building a map: for callers that
+    /// hand JSON on. Blocking, on the global runtime.
+    pub fn read_secrets_json_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        deadline: Option<Instant>,
+    ) -> Result<SecretJson> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        runtime::block_on(self.read_json(job_name, team_name, deadline))?
+    }
+
+    /// `write_secrets_blocking` of a map held as JSON text.
+    pub fn write_secrets_json_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretJson,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        runtime::block_on(self.write_json(job_name, team_name, secrets, deadline))?
     }
 
     /// Blocking `read_secrets` on the global runtime, for synchronous hosts.
@@ -247,6 +287,16 @@ impl SecretsClient {
             return Err(error);
         }
     }
+}
+
+const READ_OPERATION: &str = "read secrets";
+
+fn not_a_secrets_object(e: crate::secret::JsonShapeError) -> Error {
+    Error::new(
+        Status::Protocol,
+        format!("Failed to {READ_OPERATION}"),
+        format!("the Control Service's answer is not a secrets object: {e}"),
+    )
 }
 
 /// Job and team names become path segments: non-empty, not `.` or `..` (which URL parsing

@@ -318,11 +318,17 @@ impl Transport {
                 Err(e) if success => return Err(self.exchange_failure(e, spec)),
                 Err(_) => break, // a broken error body still leaves its status
             };
-            if body.len() as u64 + chunk.len() as u64 > limit {
+            let total = body.len() as u64 + chunk.len() as u64;
+            if total > limit {
                 if success {
                     return Err(Failure::Fatal(too_large(spec, limit)));
                 }
                 break; // enough of an error body to explain it
+            }
+            if total > body.capacity() as u64 {
+                // The server has sent a full initial buffer: trust its declared length (within
+                // the limit) for one allocation rather than a chain of doubling copies.
+                body.reserve_total(declared.unwrap_or(0).min(limit) as usize);
             }
             body.extend_from_slice(&chunk);
         }

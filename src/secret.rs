@@ -32,7 +32,7 @@ impl SecretString {
 
 impl Drop for SecretString {
     fn drop(&mut self) {
-        self.0.zeroize();
+        wipe_string(&mut self.0);
     }
 }
 
@@ -72,13 +72,35 @@ impl SecretBuffer {
         self.0.is_empty()
     }
 
+    pub fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    /// Grows the allocation to hold `total` bytes in all (wiping the old one), if it is smaller.
+    pub fn reserve_total(&mut self, total: usize) {
+        if total > self.0.capacity() {
+            let mut grown = Vec::with_capacity(total);
+            grown.extend_from_slice(&self.0);
+            wipe_vec(&mut self.0);
+            self.0 = grown;
+        }
+    }
+
+    /// Wipes the content; the capacity stays.
+    pub fn clear(&mut self) {
+        wipe_vec(&mut self.0);
+    }
+
+    /// The vector, if its capacity is its length (so that `CString::into_raw` keeps the
+    /// allocation); `self` is left empty. `None` leaves `self` as it was.
+    pub(crate) fn take_if_exact(&mut self) -> Option<Vec<u8>> {
+        (self.0.capacity() == self.0.len()).then(|| std::mem::take(&mut self.0))
+    }
+
     pub fn extend_from_slice(&mut self, data: &[u8]) {
         let needed = self.0.len() + data.len();
         if needed > self.0.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(self.0.capacity() * 2).max(64));
-            grown.extend_from_slice(&self.0);
-            self.0.zeroize();
-            self.0 = grown;
+            self.reserve_total(needed.max(self.0.capacity() * 2).max(64));
         }
         self.0.extend_from_slice(data);
     }
@@ -87,20 +109,41 @@ impl SecretBuffer {
     /// nothing of `self` (it is wiped when dropped). Returns `None` if the content holds a NUL
     /// byte, which JSON produced by serde_json never does (it escapes U+0000).
     pub fn to_c_bytes_with_nul(&self) -> Option<Vec<u8>> {
-        if self.0.contains(&0) {
-            return None;
-        }
-        let mut out = Vec::with_capacity(self.0.len() + 1);
-        out.extend_from_slice(&self.0);
-        out.push(0);
-        Some(out)
+        c_bytes_with_nul(&self.0)
     }
+}
+
+/// `bytes` and a NUL in an exactly sized allocation (what `CString::into_raw` hands out
+/// without reallocating); `None` if `bytes` holds a NUL.
+pub(crate) fn c_bytes_with_nul(bytes: &[u8]) -> Option<Vec<u8>> {
+    if memchr::memchr(0, bytes).is_some() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 1);
+    out.extend_from_slice(bytes);
+    out.push(0);
+    Some(out)
 }
 
 impl Drop for SecretBuffer {
     fn drop(&mut self) {
-        self.0.zeroize();
+        wipe_vec(&mut self.0);
     }
+}
+
+/// Zeroes a vector's whole allocation (spare capacity included) and empties it. The slice
+/// forms of `zeroize` are a `memset` behind an optimisation barrier; `Vec::zeroize` writes
+/// byte by byte, which costs more than parsing at the sizes secrets maps reach.
+pub(crate) fn wipe_vec(bytes: &mut Vec<u8>) {
+    bytes.as_mut_slice().zeroize();
+    bytes.spare_capacity_mut().zeroize();
+    bytes.clear();
+}
+
+/// [`wipe_vec`] for a string.
+pub(crate) fn wipe_string(text: &mut String) {
+    // SAFETY: the string is left empty, which is valid UTF-8.
+    wipe_vec(unsafe { text.as_mut_vec() });
 }
 
 impl fmt::Debug for SecretBuffer {
@@ -132,7 +175,7 @@ pub fn scrub_value(value: &mut Value) {
         Value::Null => {}
         Value::Bool(b) => *b = false,
         Value::Number(n) => *n = Number::from(0u8),
-        Value::String(s) => s.zeroize(),
+        Value::String(s) => wipe_string(s),
         Value::Array(items) => items.iter_mut().for_each(scrub_value),
         Value::Object(map) => scrub_map(map),
     }
@@ -141,7 +184,7 @@ pub fn scrub_value(value: &mut Value) {
 fn scrub_map(map: &mut Map<String, Value>) {
     map.values_mut().for_each(scrub_value);
     for (mut key, _) in std::mem::take(map) {
-        key.zeroize();
+        wipe_string(&mut key);
     }
 }
 

@@ -4,20 +4,20 @@ use std::ffi::c_char;
 
 use super::{
     borrow_handle, boundary, deadline_from_timeout, free_handle, guard, into_c_string, into_handle, require_out,
-    str_arg, VdkError, VdkStatus,
+    secret_json_into_c_string, str_arg, VdkError, VdkStatus,
 };
 use crate::client::SecretsClient;
 use crate::config::Config;
 use crate::error::Error;
-use crate::secret::SecretMap;
+use crate::secret_json::SecretJson;
 
 /// A client of one Control Service. Thread-safe: any number of threads may use one client at
 /// once, sharing its connection pool and access token. Created by `vdk_client_new` or
 /// `vdk_client_new_from_env`, released by `vdk_client_free`.
 pub struct VdkClient(SecretsClient);
 
-fn parse_secrets(json: &str, name: &str) -> Result<SecretMap, Error> {
-    SecretMap::from_json(json.as_bytes()).map_err(|e| Error::invalid_argument(format!("{name}: {e}")))
+fn parse_secrets(json: &str, name: &str) -> Result<SecretJson, Error> {
+    SecretJson::from_json(json.as_bytes()).map_err(|e| Error::invalid_argument(format!("{name}: {e}")))
 }
 
 /// Creates a client from a JSON object of configuration keys (see the README's configuration
@@ -100,10 +100,11 @@ pub extern "C" fn vdk_client_read_secrets_with_timeout(
         let job = unsafe { str_arg(job_name, "job_name") }?;
         let team = unsafe { str_arg(team_name, "team_name") }?;
         require_out(out_secrets_json, "out_secrets_json")?;
+        // Validated and brought to canonical form as text: no map is built for C.
         let secrets = client
             .0
-            .read_secrets_blocking(job, team, deadline_from_timeout(timeout_ms))?;
-        let json = into_c_string(&secrets.to_json())?;
+            .read_secrets_json_blocking(job, team, deadline_from_timeout(timeout_ms))?;
+        let json = secret_json_into_c_string(secrets)?;
         // SAFETY: checked non-null above.
         unsafe { *out_secrets_json = json };
         Ok(())
@@ -163,9 +164,9 @@ pub extern "C" fn vdk_client_write_secrets_with_timeout(
         let secrets = parse_secrets(text, "secrets_json")?;
         client
             .0
-            .write_secrets_blocking(job, team, &secrets, deadline_from_timeout(timeout_ms))?;
+            .write_secrets_json_blocking(job, team, &secrets, deadline_from_timeout(timeout_ms))?;
         if !out_written_json.is_null() {
-            let json = into_c_string(&secrets.to_json())?;
+            let json = into_c_string(secrets.as_bytes())?;
             // SAFETY: checked non-null.
             unsafe { *out_written_json = json };
         }

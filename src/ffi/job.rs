@@ -23,7 +23,7 @@ pub struct VdkJobSecrets(JobSecrets, /* backend name for C */ std::ffi::CString)
 fn value_to_c(value: &Value) -> Result<*mut c_char, Error> {
     let mut json = SecretBuffer::with_capacity(64);
     serde_json::to_writer(&mut json, value).map_err(|_| Error::invalid_argument("value cannot be serialized"))?;
-    into_c_string(&json)
+    into_c_string(json.as_bytes())
 }
 
 /// Creates the job's secrets handle. `config_json` is a JSON object of configuration keys, or
@@ -128,7 +128,13 @@ pub extern "C" fn vdk_job_secrets_get_all_with_timeout(
         // SAFETY: the caller passes NULL or a live handle.
         let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
         require_out(out_secrets_json, "out_secrets_json")?;
-        let json = into_c_string(&secrets.0.get_all(deadline_from_timeout(timeout_ms))?.to_json())?;
+        let json = into_c_string(
+            secrets
+                .0
+                .get_all(deadline_from_timeout(timeout_ms))?
+                .to_json()
+                .as_bytes(),
+        )?;
         // SAFETY: checked non-null above.
         unsafe { *out_secrets_json = json };
         Ok(())

@@ -21,8 +21,11 @@ pub mod string;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use zeroize::Zeroize;
+
 use crate::error::{Error, Status};
-use crate::secret::SecretBuffer;
+use crate::secret::c_bytes_with_nul;
+use crate::secret_json::SecretJson;
 
 pub use error::VdkError;
 
@@ -156,10 +159,29 @@ pub(crate) fn deadline_from_timeout(timeout_ms: u32) -> Option<std::time::Instan
     (timeout_ms > 0).then(|| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(timeout_ms)))
 }
 
+/// Hands a secrets map's text to C as a new NUL-terminated string for `vdk_string_free`:
+/// its own buffer when that is exactly sized and not shared (a read), else a copy.
+pub(crate) fn secret_json_into_c_string(json: SecretJson) -> Result<*mut c_char, Error> {
+    let bytes = match json.into_exact_bytes_with_nul() {
+        Ok(bytes) => bytes,
+        Err(shared) => return into_c_string(shared.as_bytes()),
+    };
+    match std::ffi::CString::from_vec_with_nul(bytes) {
+        Ok(c_string) => Ok(c_string.into_raw()),
+        Err(e) => {
+            e.into_bytes().as_mut_slice().zeroize();
+            Err(Error::new(
+                Status::Protocol,
+                "Cannot return the result",
+                "it holds a NUL byte",
+            ))
+        }
+    }
+}
+
 /// Hands JSON to C as a new NUL-terminated string for `vdk_string_free`.
-pub(crate) fn into_c_string(json: &SecretBuffer) -> Result<*mut c_char, Error> {
-    let bytes = json
-        .to_c_bytes_with_nul()
+pub(crate) fn into_c_string(json: &[u8]) -> Result<*mut c_char, Error> {
+    let bytes = c_bytes_with_nul(json)
         .ok_or_else(|| Error::new(Status::Protocol, "Cannot return the result", "it holds a NUL byte"))?;
     // The allocation is exactly sized, so `into_raw` does not reallocate (which would leave an
     // unwiped copy behind).

@@ -30,6 +30,7 @@ pub extern "C" fn vdk_string_free(string: *mut c_char) {
         // of an exactly sized allocation), once.
         let owned = unsafe { CString::from_raw(string) };
         let mut bytes = owned.into_bytes_with_nul();
-        bytes.zeroize();
+        // The slice form: a memset behind a barrier (`Vec::zeroize` writes byte by byte).
+        bytes.as_mut_slice().zeroize();
     })
 }
