@@ -137,7 +137,7 @@ impl SecretsClient {
 
     async fn read_json(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretJson> {
         let answer = self.read_answer(job_name, team_name, deadline).await?;
-        SecretJson::from_json(answer.body.as_bytes()).map_err(not_a_secrets_object)
+        SecretJson::from_body(answer.body).map_err(not_a_secrets_object)
     }
 
     async fn read_answer(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<Answer> {

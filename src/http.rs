@@ -308,7 +308,9 @@ impl Transport {
             return Err(Failure::Fatal(too_large(spec, limit)));
         }
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
-        let initial = declared.unwrap_or(0).min(limit).min(INITIAL_BODY_CAPACITY);
+        // One byte to spare, so that a text body can be NUL-terminated for C in place.
+        let expected = declared.unwrap_or(0).min(limit) + 1;
+        let initial = expected.min(INITIAL_BODY_CAPACITY);
         let mut body = SecretBuffer::with_capacity(initial as usize);
         let mut response = response;
         loop {
@@ -328,7 +330,7 @@ impl Transport {
             if total > body.capacity() as u64 {
                 // The server has sent a full initial buffer: trust its declared length (within
                 // the limit) for one allocation rather than a chain of doubling copies.
-                body.reserve_total(declared.unwrap_or(0).min(limit) as usize);
+                body.reserve_total(expected as usize);
             }
             body.extend_from_slice(&chunk);
         }

@@ -57,6 +57,19 @@ impl SecretJson {
         })
     }
 
+    /// [`SecretJson::from_json`] of a body this takes over: when the body is already canonical
+    /// (what this library writes, and so what a service that stores it as sent returns), the
+    /// body's own buffer becomes the text, checked in one pass and never copied.
+    pub fn from_body(mut body: SecretBuffer) -> Result<Self, JsonShapeError> {
+        if !is_canonical_object(body.as_bytes()) {
+            return SecretJson::from_json(body.as_bytes());
+        }
+        body.extend_from_slice(b"\0");
+        Ok(SecretJson {
+            text_with_nul: Arc::new(body),
+        })
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         let text = self.text_with_nul.as_bytes();
         &text[..text.len() - 1]
@@ -274,6 +287,55 @@ fn write_members_in_order(input: &[u8], out: &mut SecretBuffer) -> Result<Outcom
         .deserialize_map(visitor)
         .and_then(|outcome| deserializer.end().map(|()| outcome));
     result.map_err(|e| value_error.unwrap_or_else(|| malformed(&e)))
+}
+
+/// Whether `input` is a JSON object in canonical form already: one pass of serde_json (which
+/// checks syntax and UTF-8 of every byte) that gives up at the first byte out of place.
+fn is_canonical_object(input: &[u8]) -> bool {
+    struct Verify<'i> {
+        input: &'i [u8],
+    }
+    impl<'de> Visitor<'de> for Verify<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let base = self.input.as_ptr() as usize;
+            let offset = |raw: &RawValue| raw.get().as_ptr() as usize - base;
+            let not_canonical = || serde::de::Error::custom("not in canonical form");
+            // Members follow one another with nothing between them but `:` and `,`.
+            let (mut next_key_at, mut closing_at) = (1, 1);
+            let mut previous: Option<&str> = None;
+            while let Some(key) = map.next_key::<&'de RawValue>()? {
+                let value = map.next_value::<&'de RawValue>()?;
+                let (name, raw) = (unquoted(key), value.get().as_bytes());
+                let in_place = offset(key) == next_key_at && offset(value) == next_key_at + key.get().len() + 1;
+                if !in_place
+                    || name.contains('\\')
+                    || previous.is_some_and(|p| p >= name)
+                    || canonical_end(raw, 0, 0) != Some(raw.len())
+                {
+                    return Err(not_canonical());
+                }
+                previous = Some(name);
+                closing_at = offset(value) + raw.len();
+                next_key_at = closing_at + 1;
+            }
+            if closing_at + 1 != self.input.len() {
+                return Err(not_canonical());
+            }
+            Ok(())
+        }
+    }
+    if input.first() != Some(&b'{') {
+        return false;
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(input);
+    deserializer
+        .deserialize_map(Verify { input })
+        .and_then(|()| deserializer.end())
+        .is_ok()
 }
 
 /// The other pass, for keys out of order: collects the members, sorts them as the map sorts
@@ -502,9 +564,20 @@ mod tests {
         SecretMap::from_json(input).map(|map| map.to_json().as_bytes().to_vec())
     }
 
+    fn from_body(input: &[u8]) -> Result<SecretJson, JsonShapeError> {
+        let mut body = SecretBuffer::with_capacity(input.len() + 1);
+        body.extend_from_slice(input);
+        SecretJson::from_body(body)
+    }
+
     fn same_as_map(input: &str) {
         let text = SecretJson::from_json(input.as_bytes()).map(|json| json.as_bytes().to_vec());
         let map = through_map(input.as_bytes());
+        let body = from_body(input.as_bytes()).map(|json| json.as_bytes().to_vec());
+        assert_eq!(body.is_ok(), text.is_ok(), "input {input:?}");
+        if let (Ok(a), Ok(b)) = (&body, &text) {
+            assert_eq!(a, b, "input {input:?}");
+        }
         match (&text, &map) {
             (Ok(a), Ok(b)) => {
                 assert_eq!(
@@ -680,6 +753,11 @@ mod tests {
             .into_exact_bytes_with_nul()
             .expect_err("whitespace left spare room");
         assert_eq!(json.as_bytes(), b"{\"a\":\"x\"}");
+        let body = from_body(br#"{"a":"x","b":{"c":"line\nline"}}"#).unwrap();
+        let bytes = body
+            .into_exact_bytes_with_nul()
+            .expect("a canonical body is taken over");
+        assert_eq!(bytes, b"{\"a\":\"x\",\"b\":{\"c\":\"line\\nline\"}}\0");
         let shared = SecretJson::from_json(br#"{"a":"x"}"#).unwrap();
         let body = shared.shared_bytes();
         assert_eq!(&body[..], b"{\"a\":\"x\"}");
