@@ -99,11 +99,6 @@ impl SecretJson {
         })
     }
 
-    /// The map the text holds.
-    pub fn to_map(&self) -> Result<SecretMap, JsonShapeError> {
-        SecretMap::from_json(self.as_bytes())
-    }
-
     /// Every string value (keys excluded, nested values included) of at least `min_len`
     /// characters, decoded: what an error text coming back from a server must not repeat.
     pub fn string_values(&self, min_len: usize) -> StringValues<'_> {
