@@ -9,6 +9,8 @@
  *   scaling_bench peak  URL SIZE             RSS of an idle client (created, one read of the
  *        300B map done), then the peak RSS (VmHWM, reset through /proc/self/clear_refs) during
  *        one read of the SIZE map and vdk_string_free of its result
+ *   scaling_bench get   URL SIZE CALLS       the job layer: vdk_job_secrets_get of one secret from
+ *        a warm cache of the SIZE map (job scale-SIZE), CALLS times; prints ns per get
  *   scaling_bench map   SIZE                 prints the map (for a look at its shape)
  *
  * SIZE is 300B, 10KB, 100KB or 1MB: 3, 100, 1,000 and 10,000 secrets of ~100 bytes of JSON
@@ -165,6 +167,30 @@ int main(int argc, char **argv) {
     vdk_client_free(client);
     return 0;
   }
+  if (argc == 5 && !strcmp(argv[1], "get")) {
+    const struct size *size = size_named(argv[3]);
+    long calls = atol(argv[4]);
+    char config[1024], job[64];
+    snprintf(config, sizeof config, "{\"control_service_rest_api_url\": \"%s\"}", argv[2]);
+    snprintf(job, sizeof job, "scale-%s", size->name);
+    VdkJobSecrets *secrets = NULL;
+    VdkError *error = NULL;
+    check(vdk_job_secrets_new(job, TEAM, config, &secrets, &error), "vdk_job_secrets_new", error);
+    double w0 = 0;
+    for (long i = -1; i < calls; i++) {
+      if (i == 0) w0 = wall_us();
+      char *value = NULL;
+      check(vdk_job_secrets_get(secrets, "secret-00001", &value, &error), "vdk_job_secrets_get", error);
+      if (!value) {
+        fprintf(stderr, "secret-00001 is not set\n");
+        return 1;
+      }
+      vdk_string_free(value);
+    }
+    printf("RESULT client=c op=get size=%s calls=%ld ns=%.1f\n", size->name, calls, (wall_us() - w0) * 1e3 / calls);
+    vdk_job_secrets_free(secrets);
+    return 0;
+  }
   if (argc == 5 && (!strcmp(argv[1], "read") || !strcmp(argv[1], "write"))) {
     int reading = !strcmp(argv[1], "read");
     const struct size *size = size_named(argv[3]);
@@ -177,7 +203,8 @@ int main(int argc, char **argv) {
     double c0 = cpu_us(), w0 = wall_us();
     for (long i = 0; i < calls; i++) reading ? read_once(client, job, size->bytes / 2) : write_once(client, job, map);
     double cpu = (cpu_us() - c0) / calls, wall = (wall_us() - w0) / calls;
-    printf("RESULT client=c op=%s size=%s calls=%ld cpu=%.1f wall=%.1f\n", argv[1], size->name, calls, cpu, wall);
+    printf("RESULT client=c op=%s size=%s calls=%ld cpu=%.1f wall=%.1f bytes=%zu\n", argv[1], size->name, calls, cpu, wall,
+           strlen(map));
     free(map);
     vdk_client_free(client);
     return 0;
