@@ -60,7 +60,8 @@ pub extern "C" fn vdk_client_new_from_env(out_client: *mut *mut VdkClient, out_e
     })
 }
 
-/// Reads a job's secrets: a JSON object, `{}` when none are stored.
+/// Reads a job's secrets: a JSON object, `{}` when none are stored, in canonical compact form
+/// (keys sorted at every level, the last of duplicate keys kept; README, "Canonical JSON").
 ///
 /// Blocks the calling thread until the answer, an error, or the configured deadline
 /// (`control_http_deadline_seconds`). Must not be called from a thread of an async runtime
