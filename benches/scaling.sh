@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Maps of four sizes (issue 15): client CPU per read and per write, the C ABI, Go and the
+# Maps of four sizes (issue 15): client CPU per read and per write, the C ABI, Go, Java and the
 # upstream Python client side by side, interleaved rounds against one server.
 #
 #   benches/scaling.sh        (VDK_BENCH_ROUNDS, default 5)
@@ -11,7 +11,8 @@
 # vdk_string_free; vdk_client_write_secrets), the upstream Python client
 # (benches/scaling_python.py, read_secrets / write_secrets), and the Go binding
 # (bindings/go/bench/scaling: ReadSecrets into a map, ReadSecretsJSON, WriteSecrets, and Go's
-# own encoding/json decode of the same bytes). Ratios are taken within a round; the tables give
+# own encoding/json decode of the same bytes), and the Java binding (bindings/java/bench/
+# ScalingBench.java: readSecrets, readSecretsJson, writeSecrets). Ratios are taken within a round; the tables give
 # medians over rounds and their range. Then the peak RSS of one 1 MB read beyond an idle
 # client's, and the job layer's cached get from a 300 B and a 1 MB map.
 # Installs the Python client (PyPI venv, setuptools<70) when missing, as benches/run.sh does.
@@ -32,7 +33,12 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import vdk.plugin.con
   PIP_CONSTRAINT=$work/constraints.txt "$venv/bin/pip" install -q vdk-plugin-control-cli vdk-core
 fi
 
-cargo build --release -q -p vdk-secrets -p vdk-control-service
+# One invocation, as tests/run-all.sh, so that features unify the same way.
+cargo build --release -q -p vdk-secrets -p vdk-control-service -p vdk-secrets-jni
+(cd bindings/java && mvn -q -B -o -DskipTests -Dvdk.skipCargo=true package >/dev/null 2>&1 ||
+  mvn -q -B -DskipTests -Dvdk.skipCargo=true package)
+mkdir -p "$work/java"
+javac -d "$work/java" -cp bindings/java/target/classes bindings/java/bench/ScalingBench.java
 cc -O2 -std=c11 -Wall -Wextra -Werror -pedantic -pthread -I include benches/c/scaling_bench.c \
   -L "$release" -lvdk_secrets -Wl,-rpath,"$release" -o "$work/scaling_bench"
 (cd bindings/go && go build -o "$work/go_scaling" ./bench/scaling)
@@ -58,6 +64,10 @@ for round in $(seq 1 "$ROUNDS"); do
     done
     for op in read read-json write decode; do
       "$work/go_scaling" -url "$url" -op "$op" -size "$size" -calls "${other_calls[$i]}" | sed "s/^/round=$round /" >>"$raw"
+    done
+    for op in read read-json write; do
+      java -Dvdk.secrets.native.path="$release/libvdk_secrets_jni.so" -cp "$work/java:bindings/java/target/classes" \
+        ScalingBench "$url" "$op" "$size" "${other_calls[$i]}" | sed "s/^/round=$round /" >>"$raw"
     done
   done
   echo "round $round/$ROUNDS done" >&2
@@ -94,12 +104,13 @@ def ratio(a, b, op, size):
     return [cpu[(a, op, size)][r] / cpu[(b, op, size)][r] for r in rounds]
 
 print(f"\n{len(rounds)} interleaved rounds; client CPU µs per call, medians, and in brackets the range over rounds of ratios taken within each round.\n")
-for op, go_ops in (("read", ["read", "read-json"]), ("write", ["write"])):
-    go_head = " | ".join(f"Go {o}" for o in go_ops)
-    print(f"| {op} | bytes | C ABI | upstream Python | Python / C | {go_head} | Go decode alone |")
-    print("| --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in go_ops) + " | ---: |")
+for op, binding_ops in (("read", ["read", "read-json"]), ("write", ["write"])):
+    columns = [(lang, o) for lang in ("go", "java") for o in binding_ops]
+    head = " | ".join(f"{lang.capitalize()} {o}" for lang, o in columns)
+    print(f"| {op} | bytes | C ABI | upstream Python | Python / C | {head} | Go decode alone |")
+    print("| --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in columns) + " | ---: |")
     for size in sizes:
-        go = " | ".join(f"{med(list(cpu[('go', o, size)].values())):,.0f}" for o in go_ops)
+        go = " | ".join(f"{med(list(cpu[(lang, o, size)].values())):,.0f}" for lang, o in columns)
         print(f"| {size} | {size_bytes.get(size, 0):,} | {med(list(cpu[('c', op, size)].values())):,.1f} "
               f"| {med(list(cpu[('python', op, size)].values())):,.1f} | {span(ratio('python', 'c', op, size), '{:.1f}x')} "
               f"| {go} | {med(list(cpu[('go', 'decode', size)].values())):,.0f} |")

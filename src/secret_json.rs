@@ -43,6 +43,13 @@ impl SecretJson {
         // (the common case): then this is the only allocation, and it is exact for an input
         // without whitespace.
         let mut out = SecretBuffer::with_capacity(bytes.len() + 1);
+        if is_canonical_object(bytes) {
+            out.extend_from_slice(bytes);
+            out.extend_from_slice(b"\0");
+            return Ok(SecretJson {
+                text_with_nul: Arc::new(out),
+            });
+        }
         match write_members_in_order(bytes, &mut out)? {
             Outcome::Written => {}
             Outcome::OutOfOrder => {
@@ -284,53 +291,16 @@ fn write_members_in_order(input: &[u8], out: &mut SecretBuffer) -> Result<Outcom
     result.map_err(|e| value_error.unwrap_or_else(|| malformed(&e)))
 }
 
-/// Whether `input` is a JSON object in canonical form already: one pass of serde_json (which
-/// checks syntax and UTF-8 of every byte) that gives up at the first byte out of place.
+/// Whether `input` is a valid JSON object in canonical form already. Canonical text is a much
+/// smaller language than JSON (no whitespace, seven escapes, one spelling of each number), so
+/// checking it is one strict pass: no byte below 0x20 anywhere (whitespace outside strings is
+/// not canonical, control characters inside them are not JSON), valid UTF-8, and the grammar
+/// of [`canonical_end`]. Anything else goes through serde_json.
 fn is_canonical_object(input: &[u8]) -> bool {
-    struct Verify<'i> {
-        input: &'i [u8],
-    }
-    impl<'de> Visitor<'de> for Verify<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let base = self.input.as_ptr() as usize;
-            let offset = |raw: &RawValue| raw.get().as_ptr() as usize - base;
-            let not_canonical = || serde::de::Error::custom("not in canonical form");
-            // Members follow one another with nothing between them but `:` and `,`.
-            let (mut next_key_at, mut closing_at) = (1, 1);
-            let mut previous: Option<&str> = None;
-            while let Some(key) = map.next_key::<&'de RawValue>()? {
-                let value = map.next_value::<&'de RawValue>()?;
-                let (name, raw) = (unquoted(key), value.get().as_bytes());
-                let in_place = offset(key) == next_key_at && offset(value) == next_key_at + key.get().len() + 1;
-                if !in_place
-                    || name.contains('\\')
-                    || previous.is_some_and(|p| p >= name)
-                    || canonical_end(raw, 0, 0) != Some(raw.len())
-                {
-                    return Err(not_canonical());
-                }
-                previous = Some(name);
-                closing_at = offset(value) + raw.len();
-                next_key_at = closing_at + 1;
-            }
-            if closing_at + 1 != self.input.len() {
-                return Err(not_canonical());
-            }
-            Ok(())
-        }
-    }
-    if input.first() != Some(&b'{') {
-        return false;
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(input);
-    deserializer
-        .deserialize_map(Verify { input })
-        .and_then(|()| deserializer.end())
-        .is_ok()
+    input.first() == Some(&b'{')
+        && no_control_bytes(input)
+        && std::str::from_utf8(input).is_ok()
+        && canonical_end(input, 0, 0) == Some(input.len())
 }
 
 /// The other pass, for keys out of order: collects the members, sorts them as the map sorts
@@ -446,13 +416,15 @@ fn nesting_depth(json: &[u8]) -> usize {
 /// Nesting deeper than this is left to `Value` (which has its own limit): the check recurses.
 const MAX_CHECKED_DEPTH: usize = 64;
 
-/// Where the value starting at `json[at]` ends, if it is in canonical form. `json` is valid
-/// JSON (serde_json checked it), so only the form is judged here, not the syntax.
+/// Where the value starting at `json[at]` ends, if it is valid JSON in canonical form, given
+/// that `json` holds no byte below 0x20 (which [`is_canonical_object`] checks first; values that
+/// serde_json parsed hold none either).
 fn canonical_end(json: &[u8], at: usize, depth: usize) -> Option<usize> {
     match *json.get(at)? {
         b'"' => canonical_string_end(json, at),
-        b't' | b'n' => Some(at + 4),
-        b'f' => Some(at + 5),
+        b't' => literal_end(json, at, b"true"),
+        b'f' => literal_end(json, at, b"false"),
+        b'n' => literal_end(json, at, b"null"),
         b'[' if depth < MAX_CHECKED_DEPTH => {
             let mut i = at + 1;
             if json.get(i) == Some(&b']') {
@@ -480,7 +452,7 @@ fn canonical_end(json: &[u8], at: usize, depth: usize) -> Option<usize> {
                 let key_end = canonical_string_end(json, i)?;
                 let key = &json[i + 1..key_end - 1];
                 // Escaped keys sort by their decoded names: left to `Value`.
-                if memchr::memchr(b'\\', key).is_some() || previous.is_some_and(|p| p >= key) {
+                if key.contains(&b'\\') || previous.is_some_and(|p| p >= key) {
                     return None;
                 }
                 previous = Some(key);
@@ -495,20 +467,42 @@ fn canonical_end(json: &[u8], at: usize, depth: usize) -> Option<usize> {
                 }
             }
         }
-        b'-' | b'0'..=b'9' => {
-            let mut i = at + 1;
-            while let Some(&c) = json.get(i) {
-                match c {
-                    b'0'..=b'9' | b'.' | b'+' | b'-' => i += 1,
-                    // serde_json writes the exponent's sign, always.
-                    b'e' if matches!(json.get(i + 1), Some(b'+' | b'-')) => i += 2,
-                    b'e' | b'E' => return None,
-                    _ => break,
-                }
-            }
-            Some(i)
-        }
+        b'-' | b'0'..=b'9' => canonical_number_end(json, at),
         _ => None,
+    }
+}
+
+/// `bytes.iter().all(|&b| b >= 0x20)`, in blocks the compiler vectorises (an early exit per
+/// byte keeps it from doing so).
+fn no_control_bytes(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(256)
+        .all(|block| block.iter().fold(0xffu8, |low, &b| low.min(b)) >= 0x20)
+}
+
+fn literal_end(json: &[u8], at: usize, word: &[u8]) -> Option<usize> {
+    (json.get(at..at + word.len())? == word).then_some(at + word.len())
+}
+
+/// JSON's number grammar, with the exponent as serde_json writes it: `e` and a sign.
+fn canonical_number_end(json: &[u8], at: usize) -> Option<usize> {
+    let digits = |from: usize| {
+        let end = from + json.get(from..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        (end > from).then_some(end)
+    };
+    let mut i = if json[at] == b'-' { at + 1 } else { at };
+    i = match json.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(i)?,
+        _ => return None,
+    };
+    if json.get(i) == Some(&b'.') {
+        i = digits(i + 1)?;
+    }
+    match json.get(i) {
+        Some(b'e') if matches!(json.get(i + 1), Some(b'+' | b'-')) => digits(i + 2),
+        Some(b'e' | b'E') => None,
+        _ => Some(i),
     }
 }
 
@@ -590,6 +584,69 @@ mod tests {
         }
     }
 
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+        fn space(&mut self) -> &'static str {
+            [" ", "", "", "", "\n  ", "\t"][self.next(6) as usize]
+        }
+        fn string(&mut self) -> String {
+            let pieces = [
+                "a", "b", "key", "é", "😀", "\\n", "\\t", "\\\"", "\\\\", "\\/", "\\u0041", "\\u00e9", "\\u001f",
+                "\\b", "\\f", "\\r", "Z", "0", "-", "~",
+            ];
+            let n = self.next(4);
+            (0..n)
+                .map(|_| pieces[self.next(pieces.len() as u64) as usize])
+                .collect()
+        }
+        fn value(&mut self, depth: u32) -> String {
+            let choice = if depth > 3 { self.next(5) } else { self.next(8) };
+            match choice {
+                0 => format!("\"{}\"", self.string()),
+                1 => [
+                    "0",
+                    "-0",
+                    "12",
+                    "-7",
+                    "1.5",
+                    "1e5",
+                    "1E5",
+                    "2e-3",
+                    "3E+2",
+                    "0.1000000000000000055511151231257827",
+                    "123456789012345678901234567890",
+                ][self.next(11) as usize]
+                    .to_string(),
+                2 => ["true", "false", "null"][self.next(3) as usize].to_string(),
+                3 | 4 => format!("\"{}\"", self.string()),
+                5 => {
+                    let n = self.next(4);
+                    let items: Vec<String> = (0..n).map(|_| self.value(depth + 1)).collect();
+                    let sep = format!("{},{}", self.space(), self.space());
+                    format!("[{}{}]", self.space(), items.join(&sep))
+                }
+                _ => self.object(depth + 1),
+            }
+        }
+        fn object(&mut self, depth: u32) -> String {
+            let n = self.next(5);
+            let members: Vec<String> = (0..n)
+                .map(|_| {
+                    let (key, s1, s2, value) = (self.string(), self.space(), self.space(), self.value(depth));
+                    format!("\"{key}\"{s1}:{s2}{value}")
+                })
+                .collect();
+            let sep = format!("{},{}", self.space(), self.space());
+            format!("{{{}{}{}}}", self.space(), members.join(&sep), self.space())
+        }
+    }
+
     #[test]
     fn canonical_form_is_the_maps() {
         for input in [
@@ -632,6 +689,41 @@ mod tests {
         }
     }
 
+    /// The strict check that lets canonical text through untouched accepts nothing the map
+    /// would not write identically: canonical documents, mutated byte by byte.
+    #[test]
+    fn the_canonical_check_accepts_only_what_the_map_writes() {
+        let interesting: &[u8] = b" \t\n\r\"\\{}[]:,0123456789-+.eEtrufalsnbu/\x00\x01\x1f\x7f\xc3\xa9\xed\xa0\x80\xff";
+        let mut generator = Gen(0x2545_f491_4f6c_dd1d);
+        let mut accepted = 0;
+        for _ in 0..4000 {
+            let Ok(canonical) = through_map(generator.object(0).as_bytes()) else {
+                continue;
+            };
+            for _ in 0..25 {
+                let mut mutated = canonical.clone();
+                let at = generator.next(mutated.len() as u64 + 1) as usize;
+                let byte = interesting[generator.next(interesting.len() as u64) as usize];
+                match generator.next(3) {
+                    0 if at < mutated.len() => drop(mutated.remove(at)),
+                    1 if at < mutated.len() => mutated[at] = byte,
+                    _ => mutated.insert(at, byte),
+                }
+                if is_canonical_object(&mutated) {
+                    accepted += 1;
+                    let again = through_map(&mutated);
+                    assert_eq!(
+                        again.as_deref().ok(),
+                        Some(&mutated[..]),
+                        "accepted as canonical: {:?}",
+                        String::from_utf8_lossy(&mutated)
+                    );
+                }
+            }
+        }
+        assert!(accepted > 1000, "mutations that stay canonical were tried ({accepted})");
+    }
+
     #[test]
     fn invalid_utf8_is_refused() {
         for input in [&b"{\"k\":\"\xff\"}"[..], b"{\"\xc3\":1}", b"{\"k\":\"\xed\xa0\x80\"}"] {
@@ -656,68 +748,6 @@ mod tests {
     /// Random documents in random dress: whitespace, key order, duplicates, escapes, numbers.
     #[test]
     fn generated_documents_match_the_map() {
-        struct Gen(u64);
-        impl Gen {
-            fn next(&mut self, n: u64) -> u64 {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                self.0 % n
-            }
-            fn space(&mut self) -> &'static str {
-                [" ", "", "", "", "\n  ", "\t"][self.next(6) as usize]
-            }
-            fn string(&mut self) -> String {
-                let pieces = [
-                    "a", "b", "key", "é", "😀", "\\n", "\\t", "\\\"", "\\\\", "\\/", "\\u0041", "\\u00e9", "\\u001f",
-                    "\\b", "\\f", "\\r", "Z", "0", "-", "~",
-                ];
-                let n = self.next(4);
-                (0..n)
-                    .map(|_| pieces[self.next(pieces.len() as u64) as usize])
-                    .collect()
-            }
-            fn value(&mut self, depth: u32) -> String {
-                let choice = if depth > 3 { self.next(5) } else { self.next(8) };
-                match choice {
-                    0 => format!("\"{}\"", self.string()),
-                    1 => [
-                        "0",
-                        "-0",
-                        "12",
-                        "-7",
-                        "1.5",
-                        "1e5",
-                        "1E5",
-                        "2e-3",
-                        "3E+2",
-                        "0.1000000000000000055511151231257827",
-                        "123456789012345678901234567890",
-                    ][self.next(11) as usize]
-                        .to_string(),
-                    2 => ["true", "false", "null"][self.next(3) as usize].to_string(),
-                    3 | 4 => format!("\"{}\"", self.string()),
-                    5 => {
-                        let n = self.next(4);
-                        let items: Vec<String> = (0..n).map(|_| self.value(depth + 1)).collect();
-                        let sep = format!("{},{}", self.space(), self.space());
-                        format!("[{}{}]", self.space(), items.join(&sep))
-                    }
-                    _ => self.object(depth + 1),
-                }
-            }
-            fn object(&mut self, depth: u32) -> String {
-                let n = self.next(5);
-                let members: Vec<String> = (0..n)
-                    .map(|_| {
-                        let (key, s1, s2, value) = (self.string(), self.space(), self.space(), self.value(depth));
-                        format!("\"{key}\"{s1}:{s2}{value}")
-                    })
-                    .collect();
-                let sep = format!("{},{}", self.space(), self.space());
-                format!("{{{}{}{}}}", self.space(), members.join(&sep), self.space())
-            }
-        }
         let mut generator = Gen(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
             let document = generator.object(0);
