@@ -2,7 +2,7 @@
 # Maps of four sizes (issue 15): client CPU per read and per write, the C ABI, Go, Java and the
 # upstream Python client side by side, interleaved rounds against one server.
 #
-#   benches/scaling.sh        (VDK_BENCH_ROUNDS, default 5)
+#   benches/scaling.sh        (VDK_BENCH_ROUNDS, default 7)
 #
 # Builds the release library and the local Control Service, starts the service once (its own
 # process, so each client's CPU is its own), seeds the maps with benches/c/scaling_bench.c
@@ -20,7 +20,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-ROUNDS=${VDK_BENCH_ROUNDS:-5}
+ROUNDS=${VDK_BENCH_ROUNDS:-7}
 release=$root/target/release
 work=$(mktemp -d)
 service_pid=
@@ -53,8 +53,8 @@ echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 
 raw=$root/target/bench-scaling.raw.txt
 : >"$raw"
 sizes=(300B 10KB 100KB 1MB)
-c_calls=(2000 1000 200 30)
-other_calls=(500 300 60 10)
+c_calls=(3000 2000 1000 100)
+other_calls=(600 400 150 20)
 for round in $(seq 1 "$ROUNDS"); do
   for i in "${!sizes[@]}"; do
     size=${sizes[$i]}
