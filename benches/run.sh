@@ -8,8 +8,8 @@
 #   1. the Rust API against the C ABI in one process (benches/read_secrets.rs): the C ABI's
 #      overhead per call, as the median of per-round differences;
 #   2. ROUNDS rounds, each running one after the other against the same server: wrk -t1 -c1
-#      (the bare single-connection load generator of the issue), the Rust API (with its default
-#      short spin before sleeping, and without: VDK_SECRETS_SPIN_MICROS=0), the C ABI
+#      (the bare single-connection load generator of the issue), the Rust API (blocking, and its
+#      async API: one task on a one-worker tokio runtime), the C ABI
 #      (benches/c/read_bench.c), a blocking C client with nothing in it (benches/c/bare_client.c:
 #      what the kernel and server charge any client here) and the upstream Python client
 #      (benches/upstream_python.py). Every ratio is taken within a round, then the median over
@@ -65,9 +65,9 @@ for round in $(seq 1 "$ROUNDS"); do
   line=$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=1 VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
     VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
   echo "$round rust $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
-  line=$(VDK_SECRETS_SPIN_MICROS=0 VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=1 \
+  line=$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read-async VDK_BENCH_THREADS=1 \
     VDK_BENCH_SECONDS=$SECONDS_PER_ROUND VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
-  echo "$round rust-nospin $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+  echo "$round rust-async $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
   line=$("$work/read_bench" read "$url" 1 "$SECONDS_PER_ROUND" 1 | grep RESULT)
   echo "$round c-abi $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
   line=$("$work/bare_client" 127.0.0.1 "$port" "$path" "$SECONDS_PER_ROUND" 1 | grep RESULT)
@@ -84,8 +84,8 @@ rows = defaultdict(dict)  # round -> client -> (rps, cpu)
 for line in open(sys.argv[1]):
     r, client, rps, cpu = line.split()
     rows[r][client] = (float(rps), float(cpu))
-clients = ["rust", "c-abi", "rust-nospin", "bare-c", "wrk", "python"]
-names = {"rust": "Rust API", "c-abi": "C ABI", "rust-nospin": "Rust API, VDK_SECRETS_SPIN_MICROS=0", "bare-c": "bare blocking C client", "wrk": "wrk -t1 -c1", "python": "upstream Python"}
+clients = ["rust", "c-abi", "rust-async", "bare-c", "wrk", "python"]
+names = {"rust": "Rust API", "c-abi": "C ABI", "rust-async": "Rust async API, 1 task", "bare-c": "bare blocking C client", "wrk": "wrk -t1 -c1", "python": "upstream Python"}
 def med(values):
     return statistics.median(values)
 def spread(values, fmt):

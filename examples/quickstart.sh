@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The quickstart, end to end on a fresh clone: builds the CLI, the library and the C example,
-# starts a local Control Service on a free port, sets and reads secrets with the CLI and with
-# the C example (and the Go and Java examples when their toolchains are installed), then stops
-# the service.
+# starts a local Control Service on a free port, sets and reads secrets with the CLI, runs a
+# command with them in its environment (`vdk-secrets exec`), reads them with the C example (and
+# the Go and Java examples when their toolchains are installed), then stops the service.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -39,6 +39,8 @@ say examples/c/job_secrets my-job my-team
 examples/c/job_secrets my-job my-team
 say vdk-secrets -n my-job -t my-team --get db-port
 "$cli" -n my-job -t my-team --get db-port
+say "vdk-secrets exec -n my-job -t my-team -- sh -c 'echo \"DB_PORT=\$DB_PORT, API_KEY has \${#API_KEY} characters\"'"
+"$cli" exec -n my-job -t my-team -- sh -c 'echo "DB_PORT=$DB_PORT, API_KEY has ${#API_KEY} characters"'
 
 if command -v go >/dev/null; then
   say "(cd examples/go && go run .)      # the Go binding, job example-job"

@@ -9,6 +9,23 @@
 #include <stddef.h>
 #define VDK_SECRETS_ABI_VERSION 1
 
+// Secrets shorter than this are not looked for: `"true"`-like short values would mask words
+// of the server's text and hide little.
+#define MIN_SECRET_CHARS 4
+
+// A text that ends with at least this many leading characters of a secret is taken to be a
+// secret cut short, and masked. Fewer are left alone: three characters say little about a
+// secret, and masking every text that ends in a common letter would make errors unreadable.
+#define MIN_TAIL_CHARS 4
+
+// Server texts longer than this are cut: an error message is not a place for a page.
+#define MAX_SERVER_TEXT 500
+
+// Only this much of a server text is searched for secrets (the rest is dropped, and a secret
+// running across this limit is masked as a cut one): it bounds the work of redaction, since
+// every secret is looked for at every position.
+#define MAX_SCANNED_CHARS 4000
+
 // The status of every fallible call. The numbers are part of the ABI and never reused.
 enum VdkStatus
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -33,8 +50,11 @@ enum VdkStatus
   VDK_STATUS_SERVICE_ERROR = 6,
   // DNS, connect, TLS, timeout, dropped connection, after retries.
   VDK_STATUS_NETWORK = 7,
-  // Malformed or oversized response body.
+  // Malformed or oversized response body, an answer that is not HTTP, unexpected redirect.
   VDK_STATUS_PROTOCOL = 8,
+  // The call was cancelled (`vdk_call_cancel`); a cancelled write may or may not have been
+  // applied.
+  VDK_STATUS_CANCELLED = 9,
   // A bug caught at the boundary; the process keeps running.
   VDK_STATUS_PANIC = 99,
 };
@@ -45,6 +65,11 @@ typedef enum VdkStatus VdkStatus;
 typedef uint32_t VdkStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+// One started asynchronous call. Reference-counted and internally synchronised: cancel and
+// free are safe from any thread at any time before the caller's own `vdk_call_free`,
+// including from inside the completion.
+typedef struct VdkCall VdkCall;
 
 // A client of one Control Service. Thread-safe: any number of threads may use one client at
 // once, sharing its connection pool and access token. Created by `vdk_client_new` or
@@ -62,11 +87,77 @@ typedef struct VdkError VdkError;
 // or `secrets_cache_ttl_seconds`; concurrent first reads cause one fetch; set/delete/set-all
 // on one handle are serialized. Created by `vdk_job_secrets_new`, released by
 // `vdk_job_secrets_free`.
+// Asynchronous calls hold a reference of their own, so the handle may be freed under them.
 typedef struct VdkJobSecrets VdkJobSecrets;
+
+// Receives the outcome of one started call, exactly once, on the library's completion
+// thread.
+//
+// - `user_data`: as given to the starting function.
+// - `call`: the call's handle, borrowed for the duration of the callback (the pointer stored
+//   in `*out_call`, if one was asked for); it may be cancelled or freed from here.
+// - On success `status` is `VDK_STATUS_OK`, `error` is NULL and `result_json` is the call's
+//   result or NULL (see each starting function). On failure `result_json` is NULL and `error`
+//   is set; a cancelled call reports `VDK_STATUS_CANCELLED`.
+// - `result_json` (free with `vdk_string_free`) and `error` (free with `vdk_error_free`) are
+//   owned by the callback.
+//
+// It must return normally (no C++ exception, no `longjmp` out of it). It may call blocking
+// `vdk_` functions; they hold up later completions while they run.
+typedef void (*VdkCompletion)(void *user_data,
+                              struct VdkCall *call,
+                              VdkStatus status,
+                              char *result_json,
+                              struct VdkError *error);
+
+// Severity of a log record, as the sink receives it and as its maximum is given.
+typedef uint32_t VdkLogLevel;
+
+// Receives one log record: `level` (`VDK_LOG_ERROR` .. `VDK_LOG_TRACE`), `target` (the
+// library's module, e.g. "vdk_secrets::http") and `message` (one line; never a secret value,
+// token or proxy credential). Both strings are borrowed for the call only. May be called from
+// any thread, including the caller's inside a blocking call, with no library lock held; it
+// must return normally and must not call `vdk_` functions.
+typedef void (*VdkLogSink)(void *user_data,
+                           VdkLogLevel level,
+                           const char *target,
+                           const char *message);
+
+#define VDK_LOG_ERROR 1
+
+#define VDK_LOG_WARN 2
+
+#define VDK_LOG_INFO 3
+
+#define VDK_LOG_DEBUG 4
+
+#define VDK_LOG_TRACE 5
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Cancels a call in flight: its request is dropped (the connection closed if a request was
+// under way), no retry starts, and the completion reports `VDK_STATUS_CANCELLED` (for a
+// write, its error says the service may or may not have applied it). Never runs or waits for
+// the completion.
+//
+// Returns true when the completion will report `VDK_STATUS_CANCELLED`; false when the outcome
+// was already known (the call had finished), or `call` is NULL.
+//
+// - `call`: a handle from a starting function's `out_call`, not yet freed with
+//   `vdk_call_free`, or the `call` a completion receives (during the callback). Safe from any
+//   thread, any number of times.
+//
+// Cancelling a call that leads a token exchange or a cache fill shared with other calls does
+// not fail those calls: one of them takes over.
+bool vdk_call_cancel(const struct VdkCall *call);
+
+// Releases the caller's reference to a call. Does not cancel it: the completion still runs
+// (the library keeps its own reference until then). NULL is fine. The pointer must not be
+// used by the caller afterwards (the `call` argument of a running completion stays valid
+// until that completion returns).
+void vdk_call_free(struct VdkCall *call);
 
 // Creates a client from a JSON object of configuration keys (see the README's configuration
 // table; absent keys take their defaults). Does no network I/O: the token exchange and the
@@ -143,8 +234,52 @@ VdkStatus vdk_client_write_secrets_with_timeout(const struct VdkClient *client,
                                                 char **out_written_json,
                                                 struct VdkError **out_error);
 
-// Releases a client and its connection pool. NULL is fine. Must not race with calls in
-// flight on the same client, and must be called once: the client is invalid afterwards.
+// Starts reading a job's secrets and returns at once; `completion` receives the secrets map
+// (a JSON object, as `vdk_client_read_secrets` returns it) or the error.
+//
+// - `client`: a live client; not NULL. It may be freed while the call is in flight (the call
+//   holds its own reference), but not while this function runs.
+// - `job_name`, `team_name`: as for `vdk_client_read_secrets`; copied.
+// - `timeout_ms`: bound on the whole call, retries included; 0 = `control_http_deadline_seconds`.
+// - `completion`: not NULL; runs exactly once, on the library's completion thread, if and only
+//   if this function returns `VDK_STATUS_OK`. `user_data` is handed to it untouched (from
+//   another thread).
+// - `out_call`: NULL, or receives the call's handle (for `vdk_call_cancel`) before the call can
+//   complete; release it with `vdk_call_free`. Untouched when nothing was started.
+// - `out_error`: NULL, or receives a new error when nothing was started.
+//
+// Errors (nothing started, the completion never runs): `VDK_STATUS_INVALID_ARGUMENT` (NULL
+// client, names or completion; bad UTF-8; bad names), `VDK_STATUS_CONFIGURATION` (the runtime
+// or the completion thread cannot start).
+VdkStatus vdk_client_read_secrets_async(const struct VdkClient *client,
+                                        const char *job_name,
+                                        const char *team_name,
+                                        uint32_t timeout_ms,
+                                        VdkCompletion completion,
+                                        void *user_data,
+                                        struct VdkCall **out_call,
+                                        struct VdkError **out_error);
+
+// Starts replacing a job's whole secrets map with `secrets_json` and returns at once;
+// `completion` receives the map as written (canonical, compact JSON) or the error. A
+// cancelled write may or may not have reached the service; its error says so.
+//
+// Arguments as for `vdk_client_read_secrets_async`, plus `secrets_json` (a JSON object,
+// copied; malformed JSON is `VDK_STATUS_INVALID_ARGUMENT` and nothing is started).
+VdkStatus vdk_client_write_secrets_async(const struct VdkClient *client,
+                                         const char *job_name,
+                                         const char *team_name,
+                                         const char *secrets_json,
+                                         uint32_t timeout_ms,
+                                         VdkCompletion completion,
+                                         void *user_data,
+                                         struct VdkCall **out_call,
+                                         struct VdkError **out_error);
+
+// Releases a client. NULL is fine. Must not race with blocking calls or starting functions on
+// the same client, and must be called once: the client is invalid afterwards. Asynchronous
+// calls in flight hold their own reference and complete normally; the connection pool goes
+// when the last of them ends.
 void vdk_client_free(struct VdkClient *client);
 
 // The status of the failed call. `VDK_STATUS_INVALID_ARGUMENT` when `error` is NULL.
@@ -174,6 +309,15 @@ const char *vdk_error_consequences(const struct VdkError *error);
 
 // What to do about it. Borrowed until `vdk_error_free(error)`; "" when `error` is NULL.
 const char *vdk_error_countermeasures(const struct VdkError *error);
+
+// The operation id the failed call sent as `X-OPID` (the Control Service logs it), to match
+// the failure with the service's logs. Borrowed until `vdk_error_free(error)`; "" when the
+// call sent no request or `error` is NULL.
+const char *vdk_error_op_id(const struct VdkError *error);
+
+// How many requests the failed call sent, token exchanges and retries included; 0 when it
+// sent none (refused before any request) or `error` is NULL.
+uint32_t vdk_error_attempts(const struct VdkError *error);
 
 // Releases an error. NULL is fine. The error and every text borrowed from it are invalid
 // afterwards. Must not be called twice on the same error.
@@ -285,11 +429,91 @@ const char *vdk_job_secrets_backend(const struct VdkJobSecrets *secrets);
 // the same handle, and must be called once.
 void vdk_job_secrets_free(struct VdkJobSecrets *secrets);
 
+// Starts reading one secret and returns at once; `completion` receives its value as JSON, or
+// NULL `result_json` with `VDK_STATUS_OK` when it is not set. A warm cache still completes on
+// the completion thread, never inside this function.
+//
+// - `secrets`: a live handle; not NULL. It may be freed while the call is in flight.
+// - `name`: NUL-terminated UTF-8, copied; not NULL.
+// - `timeout_ms`, `completion`, `user_data`, `out_call`, `out_error`: as for
+//   `vdk_client_read_secrets_async` (the completion runs exactly once if and only if this
+//   returns `VDK_STATUS_OK`).
+VdkStatus vdk_job_secrets_get_async(const struct VdkJobSecrets *secrets,
+                                    const char *name,
+                                    uint32_t timeout_ms,
+                                    VdkCompletion completion,
+                                    void *user_data,
+                                    struct VdkCall **out_call,
+                                    struct VdkError **out_error);
+
+// Starts reading all of the job's secrets; `completion` receives the map as JSON. Arguments
+// as for `vdk_job_secrets_get_async`.
+VdkStatus vdk_job_secrets_get_all_async(const struct VdkJobSecrets *secrets,
+                                        uint32_t timeout_ms,
+                                        VdkCompletion completion,
+                                        void *user_data,
+                                        struct VdkCall **out_call,
+                                        struct VdkError **out_error);
+
+// Starts setting one secret to `value_json` (any JSON value; invalid JSON or a bad name is
+// `VDK_STATUS_INVALID_ARGUMENT`, nothing started); `completion` receives NULL `result_json`.
+// A cancelled set may or may not have been written. Arguments as for
+// `vdk_job_secrets_get_async`.
+VdkStatus vdk_job_secrets_set_async(const struct VdkJobSecrets *secrets,
+                                    const char *name,
+                                    const char *value_json,
+                                    uint32_t timeout_ms,
+                                    VdkCompletion completion,
+                                    void *user_data,
+                                    struct VdkCall **out_call,
+                                    struct VdkError **out_error);
+
+// Starts replacing all of the job's secrets with `secrets_json` (a JSON object; malformed is
+// `VDK_STATUS_INVALID_ARGUMENT`, nothing started); `completion` receives NULL `result_json`.
+// Arguments as for `vdk_job_secrets_get_async`.
+VdkStatus vdk_job_secrets_set_all_async(const struct VdkJobSecrets *secrets,
+                                        const char *secrets_json,
+                                        uint32_t timeout_ms,
+                                        VdkCompletion completion,
+                                        void *user_data,
+                                        struct VdkCall **out_call,
+                                        struct VdkError **out_error);
+
+// Starts removing one secret; `completion` receives NULL `result_json`. Arguments as for
+// `vdk_job_secrets_get_async`.
+VdkStatus vdk_job_secrets_delete_async(const struct VdkJobSecrets *secrets,
+                                       const char *name,
+                                       uint32_t timeout_ms,
+                                       VdkCompletion completion,
+                                       void *user_data,
+                                       struct VdkCall **out_call,
+                                       struct VdkError **out_error);
+
+// Starts dropping the cache and fetching the secrets again; `completion` receives NULL
+// `result_json`. Arguments as for `vdk_job_secrets_get_all_async`.
+VdkStatus vdk_job_secrets_refresh_async(const struct VdkJobSecrets *secrets,
+                                        uint32_t timeout_ms,
+                                        VdkCompletion completion,
+                                        void *user_data,
+                                        struct VdkCall **out_call,
+                                        struct VdkError **out_error);
+
+// Routes the library's own log records (retries, token refreshes, proxy and trust-store
+// choices) at `max_level` and above to `sink`, process-wide, instead of stderr. A NULL `sink`
+// restores the default: stderr, when `VDK_SECRETS_LOG` names a level. `max_level` outside
+// 1..5 is clamped.
+//
+// Returns once no thread is still inside the previous sink, so that sink's `user_data` may be
+// freed then. Thread-safe. A Rust host that installed its own `log` logger keeps it: the
+// records go there, and the sink is not called.
+void vdk_set_log_sink(VdkLogSink sink, void *user_data, VdkLogLevel max_level);
+
 // The library's name and version, e.g. "vdk-secrets 0.1.0". Static: never free it. Never NULL.
 const char *vdk_version(void);
 
-// Wipes and releases a string returned by this library (secrets JSON and the like).
-// NULL is fine. Must be called exactly once per returned string, and never on other memory.
+// Wipes and releases a string returned by this library (secrets JSON and the like), all of
+// it even if the caller wrote into it. NULL is fine. Must be called exactly once per returned
+// string, and never on other memory.
 void vdk_string_free(char *string);
 
 #ifdef __cplusplus

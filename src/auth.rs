@@ -3,6 +3,7 @@
 //! callers share one exchange.
 
 use std::io::Write;
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,7 @@ impl Auth {
         transport: &Transport,
         deadline: Instant,
         stale: Option<&Arc<AccessToken>>,
+        attempts: &AtomicU32,
     ) -> Result<Arc<AccessToken>> {
         if let Some(token) = self.usable(stale) {
             return Ok(token);
@@ -93,7 +95,7 @@ impl Auth {
         if let Some(token) = self.usable(stale) {
             return Ok(token);
         }
-        let token = Arc::new(self.exchange(transport, deadline).await?);
+        let token = Arc::new(self.exchange(transport, deadline, attempts).await?);
         *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
         Ok(token)
     }
@@ -106,7 +108,7 @@ impl Auth {
             .cloned()
     }
 
-    async fn exchange(&self, transport: &Transport, deadline: Instant) -> Result<AccessToken> {
+    async fn exchange(&self, transport: &Transport, deadline: Instant, attempts: &AtomicU32) -> Result<AccessToken> {
         let mut form = SecretBuffer::with_capacity(64 + self.refresh_token.expose().len() * 3);
         form.extend_from_slice(b"grant_type=refresh_token&refresh_token=");
         write!(
@@ -115,7 +117,14 @@ impl Auth {
             percent_encoding::utf8_percent_encode(self.refresh_token.expose(), FORM_VALUE)
         )
         .expect("writing to memory cannot fail");
-        let redactor = Redactor::new(vec![self.refresh_token.expose()]);
+        // The API token this request sends, and the access token it replaces (a server may
+        // echo either; the one a 401 made stale is still a live credential elsewhere).
+        let replaced = self.cached.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut redactor = Redactor::new(vec![self.refresh_token.expose()]);
+        redactor.hide(transport.proxy_credentials());
+        if let Some(old) = &replaced {
+            redactor.hide([old.expose()]);
+        }
         let spec = RequestSpec {
             method: Method::POST,
             endpoint: &self.token_endpoint,
@@ -125,12 +134,18 @@ impl Auth {
             authorization: None,
             operation: "exchange the API token for an access token",
             redactor: &redactor,
+            attempts,
         };
         let requested_at = Instant::now();
         let answer = transport.send(&spec, deadline).await?;
         if !answer.is_success() {
-            let mut error = Error::from_http_answer(answer.status, spec.operation, answer.body.as_bytes(), &redactor);
-            if (400..500).contains(&answer.status) {
+            let mut error =
+                Error::from_token_endpoint_answer(answer.status, spec.operation, answer.body.as_bytes(), &redactor);
+            if answer.status == 404 {
+                error = Error::new(Status::Authentication, error.what(), error.why())
+                    .with_http_status(answer.status)
+                    .with_countermeasures(error.countermeasures());
+            } else if (400..500).contains(&answer.status) {
                 // RFC 6749 §5.2: invalid_grant and friends mean the API token itself is bad.
                 error = Error::new(Status::Authentication, error.what(), error.why())
                     .with_http_status(answer.status)

@@ -2,6 +2,7 @@
 //! transport and auth layers. Async methods for Rust callers; `*_blocking` twins for the C ABI
 //! and other synchronous hosts.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ use crate::auth::{parse_url, AccessToken, Auth};
 use crate::config::Config;
 use crate::error::{Error, Redactor, Result, Status};
 use crate::http::{Answer, Endpoint, RequestSpec, Transport};
+use crate::redact::MIN_SECRET_CHARS;
 use crate::runtime;
 use crate::secret::SecretMap;
 use crate::secret_json::SecretJson;
@@ -103,8 +105,21 @@ impl SecretsClient {
 
     /// `read_secrets` bounded by `deadline` instead of the configured one.
     pub async fn read_secrets_until(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
-        let (client, job, team) = (self.clone(), job_name.to_string(), team_name.to_string());
-        runtime::run(async move { client.read(&job, &team, deadline).await }).await?
+        self.read_secrets_knowing(job_name, team_name, &SecretMap::new(), deadline)
+            .await
+    }
+
+    /// `read_secrets_until` for a caller that already holds some of the job's secrets (a
+    /// cache): their values are kept out of error texts too, should the server echo them.
+    pub async fn read_secrets_knowing(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        known: &SecretMap,
+        deadline: Instant,
+    ) -> Result<SecretMap> {
+        let (client, job, team, known) = (self.clone(), job_name.to_string(), team_name.to_string(), known.clone());
+        runtime::run(async move { client.read(&job, &team, &known, deadline).await }).await?
     }
 
     /// Replaces the job's whole secrets map with `secrets`.
@@ -121,48 +136,131 @@ impl SecretsClient {
         secrets: &SecretMap,
         deadline: Instant,
     ) -> Result<()> {
-        let (client, job, team, secrets) = (
-            self.clone(),
-            job_name.to_string(),
-            team_name.to_string(),
-            secrets.clone(),
-        );
-        runtime::run(async move { client.write(&job, &team, &secrets, deadline).await }).await?
-    }
-
-    async fn read(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
-        let answer = self.read_answer(job_name, team_name, deadline).await?;
-        SecretMap::from_json(answer.body.as_bytes()).map_err(not_a_secrets_object)
-    }
-
-    async fn read_json(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretJson> {
-        let answer = self.read_answer(job_name, team_name, deadline).await?;
-        SecretJson::from_body(answer.body).map_err(not_a_secrets_object)
-    }
-
-    async fn read_answer(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<Answer> {
-        let path = self.secrets_path(job_name, team_name)?;
-        self.call(Method::GET, &path, None, READ_OPERATION, &[], deadline).await
-    }
-
-    async fn write(&self, job_name: &str, team_name: &str, secrets: &SecretMap, deadline: Instant) -> Result<()> {
-        self.write_json(job_name, team_name, &SecretJson::from(secrets), deadline)
+        self.write_secrets_knowing(job_name, team_name, secrets, &SecretMap::new(), deadline)
             .await
     }
 
-    async fn write_json(&self, job_name: &str, team_name: &str, secrets: &SecretJson, deadline: Instant) -> Result<()> {
-        let path = self.secrets_path(job_name, team_name)?;
-        let values = secrets.string_values(4);
-        let sensitive = values.as_strs();
-        self.call(
-            Method::PUT,
-            &path,
-            Some(secrets.shared_bytes()),
-            "write secrets",
-            &sensitive,
-            deadline,
+    /// `write_secrets_until` for a caller that holds other secrets of the job (the map being
+    /// replaced): their values are kept out of error texts too, as are those written.
+    pub async fn write_secrets_knowing(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Instant,
+    ) -> Result<()> {
+        let (client, job, team) = (self.clone(), job_name.to_string(), team_name.to_string());
+        let (secrets, known) = (secrets.clone(), known.clone());
+        runtime::run(async move { client.write(&job, &team, &secrets, &known, deadline).await }).await?
+    }
+
+    /// Blocking `read_secrets` on the global runtime, for synchronous hosts.
+    pub fn read_secrets_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        deadline: Option<Instant>,
+    ) -> Result<SecretMap> {
+        self.read_secrets_knowing_blocking(job_name, team_name, &SecretMap::new(), deadline)
+    }
+
+    /// Blocking `read_secrets_knowing`.
+    pub fn read_secrets_knowing_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<SecretMap> {
+        runtime::block_on(self.read_on_runtime(job_name, team_name, known, deadline))?
+    }
+
+    /// Blocking `write_secrets` on the global runtime, for synchronous hosts.
+    pub fn write_secrets_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        self.write_secrets_knowing_blocking(job_name, team_name, secrets, &SecretMap::new(), deadline)
+    }
+
+    /// Blocking `write_secrets_knowing`.
+    pub fn write_secrets_knowing_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        runtime::block_on(self.write_on_runtime(job_name, team_name, secrets, known, deadline))?
+    }
+
+    /// `read_secrets_knowing` for code already running on the library's runtime (blocking
+    /// calls, the job layer, the C ABI's async calls): no hop through a spawned task.
+    pub(crate) async fn read_on_runtime(
+        &self,
+        job: &str,
+        team: &str,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<SecretMap> {
+        self.read(job, team, known, deadline.unwrap_or_else(|| self.default_deadline()))
+            .await
+    }
+
+    /// `write_secrets_knowing` for code already running on the library's runtime.
+    pub(crate) async fn write_on_runtime(
+        &self,
+        job: &str,
+        team: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        self.write(
+            job,
+            team,
+            secrets,
+            known,
+            deadline.unwrap_or_else(|| self.default_deadline()),
         )
-        .await?;
+        .await
+    }
+
+    async fn read(&self, job_name: &str, team_name: &str, known: &SecretMap, deadline: Instant) -> Result<SecretMap> {
+        let path = self.secrets_path(job_name, team_name)?;
+        let operation = "read secrets";
+        let hidden = known.string_values(MIN_SECRET_CHARS);
+        let answer = self
+            .call(Method::GET, &path, None, operation, &hidden, deadline)
+            .await?;
+        SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
+            Error::new(
+                Status::Protocol,
+                format!("Failed to {operation}"),
+                format!("the Control Service's answer is not a secrets object: {e}"),
+            )
+        })
+    }
+
+    async fn write(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Instant,
+    ) -> Result<()> {
+        let path = self.secrets_path(job_name, team_name)?;
+        let body = Bytes::from_owner(secrets.to_json());
+        let mut hidden = secrets.string_values(MIN_SECRET_CHARS);
+        hidden.extend(known.string_values(MIN_SECRET_CHARS));
+        self.call(Method::PUT, &path, Some(body), "write secrets", &hidden, deadline)
+            .await?;
         Ok(())
     }
 
@@ -175,8 +273,7 @@ impl SecretsClient {
         team_name: &str,
         deadline: Option<Instant>,
     ) -> Result<SecretJson> {
-        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.read_json(job_name, team_name, deadline))?
+        runtime::block_on(self.read_json_on_runtime(job_name, team_name, deadline))?
     }
 
     /// `write_secrets_blocking` of a map held as JSON text.
@@ -187,31 +284,51 @@ impl SecretsClient {
         secrets: &SecretJson,
         deadline: Option<Instant>,
     ) -> Result<()> {
-        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.write_json(job_name, team_name, secrets, deadline))?
+        runtime::block_on(self.write_json_on_runtime(job_name, team_name, secrets, deadline))?
     }
 
-    /// Blocking `read_secrets` on the global runtime, for synchronous hosts.
-    pub fn read_secrets_blocking(
+    /// `read_secrets_json_blocking` for code already running on the library's runtime.
+    pub(crate) async fn read_json_on_runtime(
         &self,
         job_name: &str,
         team_name: &str,
         deadline: Option<Instant>,
-    ) -> Result<SecretMap> {
+    ) -> Result<SecretJson> {
         let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.read(job_name, team_name, deadline))?
+        let path = self.secrets_path(job_name, team_name)?;
+        let operation = "read secrets";
+        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
+        SecretJson::from_body(answer.body).map_err(|e| {
+            Error::new(
+                Status::Protocol,
+                format!("Failed to {operation}"),
+                format!("the Control Service's answer is not a secrets object: {e}"),
+            )
+        })
     }
 
-    /// Blocking `write_secrets` on the global runtime, for synchronous hosts.
-    pub fn write_secrets_blocking(
+    /// `write_secrets_json_blocking` for code already running on the library's runtime.
+    pub(crate) async fn write_json_on_runtime(
         &self,
         job_name: &str,
         team_name: &str,
-        secrets: &SecretMap,
+        secrets: &SecretJson,
         deadline: Option<Instant>,
     ) -> Result<()> {
         let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.write(job_name, team_name, secrets, deadline))?
+        let path = self.secrets_path(job_name, team_name)?;
+        let values = secrets.string_values(MIN_SECRET_CHARS);
+        let hidden = values.as_strs();
+        self.call(
+            Method::PUT,
+            &path,
+            Some(secrets.shared_bytes()),
+            "write secrets",
+            &hidden,
+            deadline,
+        )
+        .await?;
+        Ok(())
     }
 
     pub fn default_deadline(&self) -> Instant {
@@ -233,7 +350,8 @@ impl SecretsClient {
         ))
     }
 
-    /// One authenticated call: a 401 or 403 forces one token refresh and one replay.
+    /// One authenticated call: a 401 or 403 forces one token refresh and one replay. Its
+    /// errors carry the operation id sent and the number of requests made.
     async fn call(
         &self,
         method: Method,
@@ -243,19 +361,40 @@ impl SecretsClient {
         sensitive: &[&str],
         deadline: Instant,
     ) -> Result<Answer> {
+        let attempts = AtomicU32::new(0);
+        self.call_counted(method, path, body, operation, sensitive, deadline, &attempts)
+            .await
+            .map_err(|e| e.with_call_details(self.inner.transport.op_id(), attempts.load(Ordering::Relaxed)))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn call_counted(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+        operation: &str,
+        sensitive: &[&str],
+        deadline: Instant,
+        attempts: &AtomicU32,
+    ) -> Result<Answer> {
         let inner = &self.inner;
         let mut token: Option<Arc<AccessToken>> = match &inner.auth {
-            Some(auth) => Some(auth.token(&inner.transport, deadline, None).await?),
+            Some(auth) => Some(auth.token(&inner.transport, deadline, None, attempts).await?),
             None => None,
         };
         let mut replayed = false;
         loop {
-            let mut hidden: Vec<&str> = sensitive.to_vec();
-            if let (Some(auth), Some(t)) = (&inner.auth, &token) {
-                hidden.push(auth.refresh_token());
-                hidden.push(t.expose());
+            // Everything this call sent or holds: values, the API token, the access token, and
+            // the proxy's credentials.
+            let mut redactor = Redactor::new(sensitive.to_vec());
+            redactor.hide(inner.transport.proxy_credentials());
+            if let Some(auth) = &inner.auth {
+                redactor.hide([auth.refresh_token()]);
             }
-            let redactor = Redactor::new(hidden);
+            if let Some(t) = &token {
+                redactor.hide([t.expose()]);
+            }
             let spec = RequestSpec {
                 method: method.clone(),
                 endpoint: &inner.endpoint,
@@ -265,6 +404,7 @@ impl SecretsClient {
                 authorization: token.as_ref().map(|t| &t.header),
                 operation,
                 redactor: &redactor,
+                attempts,
             };
             let answer = inner.transport.send(&spec, deadline).await?;
             if answer.is_success() {
@@ -273,7 +413,7 @@ impl SecretsClient {
             if matches!(answer.status, 401 | 403) && !replayed {
                 if let Some(auth) = &inner.auth {
                     log::debug!("{operation}: HTTP {}; refreshing the access token once", answer.status);
-                    token = Some(auth.token(&inner.transport, deadline, token.as_ref()).await?);
+                    token = Some(auth.token(&inner.transport, deadline, token.as_ref(), attempts).await?);
                     replayed = true;
                     continue;
                 }
@@ -287,16 +427,6 @@ impl SecretsClient {
             return Err(error);
         }
     }
-}
-
-const READ_OPERATION: &str = "read secrets";
-
-fn not_a_secrets_object(e: crate::secret::JsonShapeError) -> Error {
-    Error::new(
-        Status::Protocol,
-        format!("Failed to {READ_OPERATION}"),
-        format!("the Control Service's answer is not a secrets object: {e}"),
-    )
 }
 
 /// Job and team names become path segments: non-empty, not `.` or `..` (which URL parsing

@@ -5,6 +5,7 @@
 mod proxy;
 mod tls;
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -81,6 +82,8 @@ pub(crate) struct RequestSpec<'a> {
     /// Names the operation in errors: "read secrets", "exchange the API token", ...
     pub operation: &'a str,
     pub redactor: &'a Redactor<'a>,
+    /// Counts the requests the whole call sends (token exchanges included), for its errors.
+    pub attempts: &'a AtomicU32,
 }
 
 /// A final answer: a success, or an error status that retrying did not (or must not) fix.
@@ -112,6 +115,8 @@ enum Failure {
 pub(crate) struct Pool {
     generation: u64,
     http: reqwest::Client,
+    /// `control_http_max_connections` permits: one per request in flight.
+    permits: tokio::sync::Semaphore,
     pub refresh_lock: tokio::sync::Mutex<()>,
 }
 
@@ -124,7 +129,7 @@ impl Pool {
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
+            .pool_max_idle_per_host(POOL_IDLE_PER_HOST.min(config.max_connections as usize))
             .http1_only();
         let http = proxies.configure(builder)?.build().map_err(|e| {
             Error::configuration(format!(
@@ -135,6 +140,7 @@ impl Pool {
         Ok(Pool {
             generation: runtime::fork_generation(),
             http,
+            permits: tokio::sync::Semaphore::new(config.max_connections as usize),
             refresh_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -142,6 +148,7 @@ impl Pool {
 
 pub(crate) struct Transport {
     config: Config,
+    op_id: String,
     tls: Arc<rustls::ClientConfig>,
     proxies: Proxies,
     fixed_headers: HeaderMap,
@@ -170,9 +177,10 @@ impl Transport {
                 Error::invalid_argument("configuration key 'control_service_user_agent' is not a valid header value")
             })?,
         );
+        let op_id = op_id(config);
         fixed_headers.insert(
             "x-opid",
-            HeaderValue::from_str(&op_id(config)).map_err(|_| {
+            HeaderValue::from_str(&op_id).map_err(|_| {
                 Error::invalid_argument("configuration key 'op_id_override' is not a valid header value")
             })?,
         );
@@ -180,11 +188,22 @@ impl Transport {
         let pool = Pool::new(config, &tls, &proxies)?;
         Ok(Transport {
             config: config.clone(),
+            op_id,
             tls,
             proxies,
             fixed_headers,
             pool: Mutex::new(Arc::new(pool)),
         })
+    }
+
+    /// The user names and passwords of the proxies this client may use: never to be printed.
+    pub fn proxy_credentials(&self) -> impl Iterator<Item = &str> {
+        self.proxies.credentials()
+    }
+
+    /// The `X-OPID` every request of this client sends.
+    pub fn op_id(&self) -> &str {
+        &self.op_id
     }
 
     /// The pool of the current runtime generation; rebuilt once in a forked child, whose
@@ -288,6 +307,16 @@ impl Transport {
     }
 
     async fn attempt(&self, pool: &Pool, spec: &RequestSpec<'_>) -> Result<Answer, Failure> {
+        // Waits (within the call's deadline, which bounds this whole attempt) while the client
+        // has as many requests in flight as it may open connections.
+        let _permit = pool.permits.acquire().await.map_err(|_| {
+            Failure::Fatal(Error::new(
+                Status::Network,
+                what(spec),
+                "the client's connections were shut down",
+            ))
+        })?;
+        spec.attempts.fetch_add(1, Ordering::Relaxed);
         let response = pool
             .http
             .execute(self.request(spec))
@@ -308,8 +337,7 @@ impl Transport {
             return Err(Failure::Fatal(too_large(spec, limit)));
         }
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
-        // One byte to spare, so that a text body can be NUL-terminated for C in place.
-        let expected = declared.unwrap_or(0).min(limit) + 1;
+        let expected = declared.unwrap_or(0).min(limit);
         let initial = expected.min(INITIAL_BODY_CAPACITY);
         let mut body = SecretBuffer::with_capacity(initial as usize);
         let mut response = response;

@@ -122,6 +122,11 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     Ok(current()?.runtime.block_on(future))
 }
 
+/// The global runtime, for spawning calls that complete by callback (the C ABI's `_async`).
+pub(crate) fn handle() -> Result<&'static Runtime> {
+    Ok(&current()?.runtime)
+}
+
 /// Runs `future` on the global runtime and awaits it from any executor. Connections live on
 /// the global runtime whoever calls, so a host runtime that shuts down takes none of ours
 /// with it, and blocking and async calls share one pool. Dropping the returned future (a

@@ -91,12 +91,6 @@ impl SecretBuffer {
         wipe_vec(&mut self.0);
     }
 
-    /// The vector, if its capacity is its length (so that `CString::into_raw` keeps the
-    /// allocation); `self` is left empty. `None` leaves `self` as it was.
-    pub(crate) fn take_if_exact(&mut self) -> Option<Vec<u8>> {
-        (self.0.capacity() == self.0.len()).then(|| std::mem::take(&mut self.0))
-    }
-
     pub fn extend_from_slice(&mut self, data: &[u8]) {
         let needed = self.0.len() + data.len();
         if needed > self.0.capacity() {
@@ -104,25 +98,6 @@ impl SecretBuffer {
         }
         self.0.extend_from_slice(data);
     }
-
-    /// Copies the content into an exactly sized, NUL-terminated allocation for C and wipes
-    /// nothing of `self` (it is wiped when dropped). Returns `None` if the content holds a NUL
-    /// byte, which JSON produced by serde_json never does (it escapes U+0000).
-    pub fn to_c_bytes_with_nul(&self) -> Option<Vec<u8>> {
-        c_bytes_with_nul(&self.0)
-    }
-}
-
-/// `bytes` and a NUL in an exactly sized allocation (what `CString::into_raw` hands out
-/// without reallocating); `None` if `bytes` holds a NUL.
-pub(crate) fn c_bytes_with_nul(bytes: &[u8]) -> Option<Vec<u8>> {
-    if memchr::memchr(0, bytes).is_some() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 1);
-    out.extend_from_slice(bytes);
-    out.push(0);
-    Some(out)
 }
 
 impl Drop for SecretBuffer {

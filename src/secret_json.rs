@@ -26,8 +26,8 @@ use crate::secret::{scrub_value, JsonShapeError, SecretBuffer, SecretMap};
 /// Clones share the buffer, which is wiped when the last clone is dropped.
 #[derive(Clone)]
 pub struct SecretJson {
-    /// The canonical text and a NUL after it, ready to be handed to C without a copy.
-    text_with_nul: Arc<SecretBuffer>,
+    /// The canonical text.
+    text: Arc<SecretBuffer>,
 }
 
 impl SecretJson {
@@ -40,15 +40,11 @@ impl SecretJson {
             return SecretMap::from_json(bytes).map(|map| SecretJson::from(&map));
         }
         // Canonical text is never longer than its input when every value is canonical already
-        // (the common case): then this is the only allocation, and it is exact for an input
-        // without whitespace.
-        let mut out = SecretBuffer::with_capacity(bytes.len() + 1);
+        // (the common case): then this is the only allocation.
+        let mut out = SecretBuffer::with_capacity(bytes.len());
         if is_canonical_object(bytes) {
             out.extend_from_slice(bytes);
-            out.extend_from_slice(b"\0");
-            return Ok(SecretJson {
-                text_with_nul: Arc::new(out),
-            });
+            return Ok(SecretJson { text: Arc::new(out) });
         }
         match write_members_in_order(bytes, &mut out)? {
             Outcome::Written => {}
@@ -58,28 +54,21 @@ impl SecretJson {
             }
             Outcome::EscapedKey => return SecretMap::from_json(bytes).map(|map| SecretJson::from(&map)),
         }
-        out.extend_from_slice(b"\0");
-        Ok(SecretJson {
-            text_with_nul: Arc::new(out),
-        })
+        Ok(SecretJson { text: Arc::new(out) })
     }
 
     /// [`SecretJson::from_json`] of a body this takes over: when the body is already canonical
     /// (what this library writes, and so what a service that stores it as sent returns), the
     /// body's own buffer becomes the text, checked in one pass and never copied.
-    pub fn from_body(mut body: SecretBuffer) -> Result<Self, JsonShapeError> {
+    pub fn from_body(body: SecretBuffer) -> Result<Self, JsonShapeError> {
         if !is_canonical_object(body.as_bytes()) {
             return SecretJson::from_json(body.as_bytes());
         }
-        body.extend_from_slice(b"\0");
-        Ok(SecretJson {
-            text_with_nul: Arc::new(body),
-        })
+        Ok(SecretJson { text: Arc::new(body) })
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        let text = self.text_with_nul.as_bytes();
-        &text[..text.len() - 1]
+        self.text.as_bytes()
     }
 
     /// Length of the canonical text: the size the Control Service's limit applies to.
@@ -92,18 +81,16 @@ impl SecretJson {
         self.len() <= 2
     }
 
-    /// The text as a request body, sharing the buffer.
-    pub(crate) fn shared_bytes(&self) -> Bytes {
-        Bytes::from_owner(SharedText(self.text_with_nul.clone()))
+    /// A copy of the text in a buffer of its own.
+    pub fn to_buffer(&self) -> SecretBuffer {
+        let mut copy = SecretBuffer::with_capacity(self.len());
+        copy.extend_from_slice(self.as_bytes());
+        copy
     }
 
-    /// The text and its NUL in a vector of exactly that capacity, when this is the only holder
-    /// of the buffer and the buffer is exact; `self` back otherwise (the caller copies).
-    pub(crate) fn into_exact_bytes_with_nul(self) -> Result<Vec<u8>, SecretJson> {
-        let mut buffer = Arc::try_unwrap(self.text_with_nul).map_err(|text_with_nul| SecretJson { text_with_nul })?;
-        buffer.take_if_exact().ok_or_else(|| SecretJson {
-            text_with_nul: Arc::new(buffer),
-        })
+    /// The text as a request body, sharing the buffer.
+    pub(crate) fn shared_bytes(&self) -> Bytes {
+        Bytes::from_owner(SharedText(self.text.clone()))
     }
 
     /// Every string value (keys excluded, nested values included) of at least `min_len`
@@ -147,10 +134,8 @@ impl SecretJson {
 
 impl From<&SecretMap> for SecretJson {
     fn from(map: &SecretMap) -> Self {
-        let mut text = map.to_json();
-        text.extend_from_slice(b"\0");
         SecretJson {
-            text_with_nul: Arc::new(text),
+            text: Arc::new(map.to_json()),
         }
     }
 }
@@ -161,13 +146,12 @@ impl fmt::Debug for SecretJson {
     }
 }
 
-/// The owner of a request body's bytes: the shared text without its NUL.
+/// The owner of a request body's bytes: the shared text.
 struct SharedText(Arc<SecretBuffer>);
 
 impl AsRef<[u8]> for SharedText {
     fn as_ref(&self) -> &[u8] {
-        let text = self.0.as_bytes();
-        &text[..text.len() - 1]
+        self.0.as_bytes()
     }
 }
 
@@ -769,27 +753,13 @@ mod tests {
     }
 
     #[test]
-    fn a_read_buffer_goes_to_c_without_a_copy_when_exact() {
-        let json = SecretJson::from_json(br#"{"a":"x","b":[1,2]}"#).unwrap();
-        let bytes = json.into_exact_bytes_with_nul().expect("canonical input: exact buffer");
-        assert_eq!(bytes, b"{\"a\":\"x\",\"b\":[1,2]}\0");
+    fn a_body_is_taken_over_and_shared_with_requests() {
+        let json = from_body(br#"{"a":"x","b":{"c":"line\nline"}}"#).unwrap();
+        assert_eq!(json.as_bytes(), b"{\"a\":\"x\",\"b\":{\"c\":\"line\\nline\"}}");
+        let body = json.shared_bytes();
+        assert_eq!(&body[..], json.as_bytes());
         let json = SecretJson::from_json(br#"{ "a" : "x" }"#).unwrap();
-        let json = json
-            .into_exact_bytes_with_nul()
-            .expect_err("whitespace left spare room");
         assert_eq!(json.as_bytes(), b"{\"a\":\"x\"}");
-        let body = from_body(br#"{"a":"x","b":{"c":"line\nline"}}"#).unwrap();
-        let bytes = body
-            .into_exact_bytes_with_nul()
-            .expect("a canonical body is taken over");
-        assert_eq!(bytes, b"{\"a\":\"x\",\"b\":{\"c\":\"line\\nline\"}}\0");
-        let shared = SecretJson::from_json(br#"{"a":"x"}"#).unwrap();
-        let body = shared.shared_bytes();
-        assert_eq!(&body[..], b"{\"a\":\"x\"}");
-        assert!(
-            shared.into_exact_bytes_with_nul().is_err(),
-            "shared with a request body"
-        );
     }
 
     #[test]

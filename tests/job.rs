@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::{json, Value};
-use vdk_secrets::job::{Backends, SecretsBackend};
-use vdk_secrets::{Config, JobSecrets, Result, SecretMap, Status};
+use vdk_secrets::job::{BackendFuture, Backends, SecretsBackend};
+use vdk_secrets::{Config, JobSecrets, SecretMap, Status};
 
 fn config(value: Value) -> Config {
     Config::from_json(&value.to_string()).unwrap()
@@ -28,16 +28,26 @@ impl SecretsBackend for Counting {
     fn name(&self) -> &str {
         "counting"
     }
-    fn read(&self, _: &str, _: &str, _: Option<Instant>) -> Result<SecretMap> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        std::thread::sleep(self.delay);
-        Ok(self.stored.lock().unwrap().clone())
+    fn read<'a>(&'a self, _: &'a str, _: &'a str, _: Option<Instant>) -> BackendFuture<'a, SecretMap> {
+        Box::pin(async move {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
+            Ok(self.stored.lock().unwrap().clone())
+        })
     }
-    fn write(&self, _: &str, _: &str, secrets: &SecretMap, _: Option<Instant>) -> Result<()> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        std::thread::sleep(self.delay);
-        *self.stored.lock().unwrap() = secrets.clone();
-        Ok(())
+    fn write<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        secrets: &'a SecretMap,
+        _: Option<Instant>,
+    ) -> BackendFuture<'a, ()> {
+        Box::pin(async move {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
+            *self.stored.lock().unwrap() = secrets.clone();
+            Ok(())
+        })
     }
 }
 

@@ -71,13 +71,14 @@ func (c *Client) acquire(ctx context.Context, op string) (*C.VdkClient, C.uint32
 	return (*C.VdkClient)(ptr), timeout, nil
 }
 
-// ReadSecrets reads a job's secrets (an empty map when none are stored). Numbers decode to
-// int64, uint64 or float64 (see the package documentation).
-func (c *Client) ReadSecrets(ctx context.Context, job, team string) (map[string]any, error) {
-	var secrets map[string]any
+// ReadSecrets reads a job's secrets (empty when none are stored). Numbers decode to int64,
+// uint64 or float64 (see the package documentation). The result never prints its values;
+// read them with its getters (see Secrets).
+func (c *Client) ReadSecrets(ctx context.Context, job, team string) (Secrets, error) {
+	var secrets Secrets
 	err := c.readSecrets(ctx, job, team, func(b []byte) error {
-		var err error
-		secrets, err = decodeObject(b)
+		m, err := decodeObject(b)
+		secrets = newSecrets(m)
 		return err
 	})
 	return secrets, err

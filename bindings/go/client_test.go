@@ -69,7 +69,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ReadSecrets: %v", err)
 	}
-	assertSameValues(t, got, want)
+	assertSameValues(t, got.Map(), want)
 
 	// The same values through the job layer, key by key.
 	s := newJobSecrets(t, job, controlServiceConfig())
@@ -84,7 +84,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetAll: %v", err)
 	}
-	assertSameValues(t, all, want)
+	assertSameValues(t, all.Map(), want)
 
 	// The raw JSON is the library's canonical form.
 	raw, err := c.ReadSecretsJSON(ctx, job, team)
@@ -184,7 +184,7 @@ func TestWriteAcceptsGoTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertSameValues(t, got, map[string]any{
+	assertSameValues(t, got.Map(), map[string]any{
 		"int":     int64(42),
 		"int8":    int64(-8),
 		"uint16":  int64(16),
@@ -247,7 +247,7 @@ func TestEmptyAndNilMaps(t *testing.T) {
 	c := newClient(t)
 	job := uniqueJob("empty")
 	got, err := c.ReadSecrets(ctx, job, team)
-	if err != nil || got == nil || len(got) != 0 {
+	if err != nil || got.Len() != 0 {
 		t.Fatalf("ReadSecrets of a new job = %v, %v; want an empty map", got, err)
 	}
 	if err := c.WriteSecrets(ctx, job, team, map[string]any{"a": "b"}); err != nil {
@@ -256,7 +256,7 @@ func TestEmptyAndNilMaps(t *testing.T) {
 	if err := c.WriteSecrets(ctx, job, team, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c.ReadSecrets(ctx, job, team); err != nil || len(got) != 0 {
+	if got, err := c.ReadSecrets(ctx, job, team); err != nil || got.Len() != 0 {
 		t.Fatalf("after writing nil: %v, %v", got, err)
 	}
 }

@@ -29,7 +29,8 @@ func TestConcurrentClient(t *testing.T) {
 					t.Errorf("goroutine %d: WriteSecrets: %v", g, err)
 					return
 				}
-				got, err := c.ReadSecrets(ctx, job, team)
+				secrets, err := c.ReadSecrets(ctx, job, team)
+				got := secrets.Map()
 				if err != nil {
 					t.Errorf("goroutine %d: ReadSecrets: %v", g, err)
 					return
@@ -39,7 +40,11 @@ func TestConcurrentClient(t *testing.T) {
 					return
 				}
 				all, err := c.ReadSecrets(ctx, shared, team)
-				if err != nil || all["shared"] != "yes" || all["n"] != int64(1)<<60 {
+				if s, _ := all.GetString("shared"); err != nil || s != "yes" {
+					t.Errorf("goroutine %d: shared job = %v, %v", g, all, err)
+					return
+				}
+				if n, err := all.GetInt64("n"); err != nil || n != int64(1)<<60 {
 					t.Errorf("goroutine %d: shared job = %v, %v", g, all, err)
 					return
 				}
@@ -85,8 +90,8 @@ func TestConcurrentJobSecrets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(all) != goroutines*rounds {
-				t.Fatalf("%d secrets after %d concurrent Sets", len(all), goroutines*rounds)
+			if all.Len() != goroutines*rounds {
+				t.Fatalf("%d secrets after %d concurrent Sets", all.Len(), goroutines*rounds)
 			}
 		})
 	}

@@ -59,7 +59,7 @@ func TestContextAlreadyCancelledIsRefusedWithoutACall(t *testing.T) {
 			t.Errorf("%s with a cancelled context: %v", name, err)
 		}
 	}
-	if all, err := s.GetAll(ctx); err != nil || len(all) != 0 {
+	if all, err := s.GetAll(ctx); err != nil || all.Len() != 0 {
 		t.Errorf("a refused Set wrote: %v, %v", all, err)
 	}
 }

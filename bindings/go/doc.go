@@ -32,6 +32,13 @@
 //     are always sent with a fraction or an exponent (2.0 as 2.0), so floats stay floats;
 //   - objects decode to map[string]any and arrays to []any, at any depth.
 //
+// Whole maps come back as Secrets (ReadSecrets, GetAll), a read-only type that never prints a
+// value: fmt (every verb, also nested in structs, slices and maps), slog and json.Marshal show
+// the names with "***" for every value, at any depth. Values are read with its typed getters
+// (GetString, GetInt64, GetFloat64, GetBool, GetJSON, Lookup); Map returns an unmasked copy.
+// See Secrets for why json.Marshal masks too. JobSecrets.Get returns one value as a plain Go
+// value: the caller asked for that value, and it prints as any Go value does.
+//
 // Set, SetAll and WriteSecrets accept these types, every Go integer and float type,
 // json.Number, json.RawMessage, map[string]string, []string, and anything else encoding/json
 // encodes (structs, typed maps and slices, json.Marshaler), with encoding/json's rules for the

@@ -40,7 +40,13 @@ func ExampleNewClient() {
 		}
 		log.Fatal(err)
 	}
-	fmt.Println(len(secrets))
+	// Printing or logging secrets shows names only: map[api-key:***].
+	log.Printf("read %v", secrets)
+	apiKey, err := secrets.GetString("api-key")
+	if err != nil { // vdk.ErrNotSet, or a *vdk.TypeError when it is not a string
+		log.Fatal(err)
+	}
+	fmt.Println(len(apiKey))
 }
 
 func ExampleJobSecrets() {

@@ -277,10 +277,11 @@ func TestRandomFloatsRoundTripThroughTheLibrary(t *testing.T) {
 	if err := s.SetAll(ctx, values); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetAll(ctx)
+	all, err := s.GetAll(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := all.Map()
 	for k, v := range values {
 		want := v.(float64)
 		g, ok := got[k].(float64)

@@ -125,25 +125,26 @@ func (s *JobSecrets) Get(ctx context.Context, name string) (any, bool, error) {
 	return value, true, nil
 }
 
-// GetAll returns all secrets of the job, from the cache when warm. The map is the caller's.
-func (s *JobSecrets) GetAll(ctx context.Context) (map[string]any, error) {
+// GetAll returns all secrets of the job, from the cache when warm. The result never prints
+// its values; read them with its getters (see Secrets).
+func (s *JobSecrets) GetAll(ctx context.Context) (Secrets, error) {
 	const op = "get all secrets"
 	ptr, timeout, err := s.acquire(ctx, op)
 	if err != nil {
-		return nil, err
+		return Secrets{}, err
 	}
 	var r C.vdkgo_result
 	status := C.vdkgo_job_get_all(ptr, timeout, &r)
 	s.done()
 	if status != C.VDK_STATUS_OK {
-		return nil, takeError(ctx, status, r.error)
+		return Secrets{}, takeError(ctx, status, r.error)
 	}
 	defer freeResult(&r)
 	secrets, err := decodeObject(takeJSON(&r))
 	if err != nil {
-		return nil, malformed(op)
+		return Secrets{}, malformed(op)
 	}
-	return secrets, nil
+	return newSecrets(secrets), nil
 }
 
 // Set sets one secret to value (any JSON-encodable Go value; see the package documentation):

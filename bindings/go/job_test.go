@@ -38,7 +38,7 @@ func testJobSecrets(t *testing.T, backend string, cfg vdk.Config) {
 	if v, ok, err := s.Get(ctx, "missing"); err != nil || ok || v != nil {
 		t.Fatalf("Get of an absent secret = %v, %v, %v", v, ok, err)
 	}
-	if all, err := s.GetAll(ctx); err != nil || len(all) != 0 {
+	if all, err := s.GetAll(ctx); err != nil || all.Len() != 0 {
 		t.Fatalf("GetAll of a new job = %v, %v", all, err)
 	}
 
@@ -64,13 +64,17 @@ func testJobSecrets(t *testing.T, backend string, cfg vdk.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertSameValues(t, all, values)
+	assertSameValues(t, all.Map(), values)
 
-	// The map GetAll returns is the caller's: changing it changes nothing in the handle.
-	all["api-key"] = "changed"
+	// The map Map returns is the caller's: changing it changes neither the Secrets nor the
+	// handle.
+	copied := all.Map()
+	copied["api-key"] = "changed"
+	copied["nested"].(map[string]any)["map"] = "changed"
 	if v, _, _ := s.Get(ctx, "api-key"); v != "sk-abc123" {
 		t.Fatalf("changing GetAll's map changed the handle: %v", v)
 	}
+	assertSameValues(t, all.Map(), values)
 
 	// Delete, also of an absent secret.
 	if err := s.Delete(ctx, "api-key"); err != nil {
@@ -87,7 +91,7 @@ func testJobSecrets(t *testing.T, backend string, cfg vdk.Config) {
 	if err := s.SetAll(ctx, map[string]any{"only": int64(1)}); err != nil {
 		t.Fatal(err)
 	}
-	if all, err := s.GetAll(ctx); err != nil || len(all) != 1 || all["only"] != int64(1) {
+	if all, err := s.GetAll(ctx); err != nil || all.Len() != 1 || all.Map()["only"] != int64(1) {
 		t.Fatalf("GetAll after SetAll = %v, %v", all, err)
 	}
 
@@ -113,7 +117,7 @@ func testJobSecrets(t *testing.T, backend string, cfg vdk.Config) {
 	if err := s.SetAll(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	if all, err := s.GetAll(ctx); err != nil || len(all) != 0 {
+	if all, err := s.GetAll(ctx); err != nil || all.Len() != 0 {
 		t.Fatalf("after SetAll(nil): %v, %v", all, err)
 	}
 }

@@ -88,6 +88,15 @@ func appendJSON(buf []byte, v any, depth int) ([]byte, error) {
 		return append(buf, x...), nil
 	case map[string]any:
 		return appendObject(buf, sortedKeys(x), func(k string) any { return x[k] }, depth)
+	case Secrets:
+		// In full: its MarshalJSON masks, and a write must store the values, not "***".
+		m := x.m()
+		return appendObject(buf, sortedKeys(m), func(k string) any { return m[k] }, depth)
+	case *Secrets:
+		if x == nil {
+			return append(buf, "null"...), nil
+		}
+		return appendJSON(buf, *x, depth)
 	case map[string]string:
 		keys := make([]string, 0, len(x))
 		for k := range x {

@@ -61,7 +61,8 @@ pub fn exit_code(status: Status) -> u8 {
         Status::ServiceError => SERVICE_ERROR,
         Status::Network => NETWORK,
         Status::Protocol => PROTOCOL,
-        Status::Panic => INTERNAL,
+        // The CLI cancels nothing; a cancelled call would be a bug.
+        Status::Cancelled | Status::Panic => INTERNAL,
     }
 }
 
@@ -82,8 +83,11 @@ impl From<StartError> for CliError {
     }
 }
 
+/// Error texts quote the server: nothing in them may act on the terminal.
 fn one_line(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    text.chars()
+        .map(|c| if crate::terminal::is_dangerous(c) { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]

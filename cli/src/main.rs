@@ -4,15 +4,24 @@
 //!
 //! Modules: `args` (the command line), `plan` (which flags go together, in which order the
 //! changes apply), `merge` (type-preserving --set), `prompt` (hidden input), `secrets` (the
-//! read-modify-write), `serve`, `error` (exit codes).
+//! read-modify-write), `serve`, `terminal` (what server texts may reach a terminal), `error`
+//! (exit codes); `exec` and `export` (secrets as environment variables: `env_args`, `env_names`,
+//! `variables`, `process_state`).
 
 mod args;
+mod env_args;
+mod env_names;
 mod error;
+mod exec;
+mod export;
 mod merge;
 mod plan;
+mod process_state;
 mod prompt;
 mod secrets;
 mod serve;
+mod terminal;
+mod variables;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -30,6 +39,8 @@ fn main() -> ExitCode {
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| match cli.command.take() {
         Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Exec(args)) => exec::run(args),
+        Some(Command::Export(args)) => export::run(args),
         None => match plan::plan(&mut cli.secrets, &matches) {
             Ok(plan) => secrets::run(&cli.secrets, plan),
             Err(PlanError::Usage(error)) => error.exit(),

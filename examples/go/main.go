@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"time"
 
 	vdksecrets "github.com/vdk-secrets/vdk-secrets/bindings/go"
@@ -67,7 +66,24 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("reading secrets: %w", err)
 	}
-	fmt.Printf("%s/%s holds %d secrets:\n", team, job, len(secrets))
+	// Printing or logging the secrets shows names only; values are read with typed getters.
+	fmt.Printf("%s/%s holds %d secrets: %v\n", team, job, secrets.Len(), secrets)
+	db, err := secrets.GetJSON("db")
+	if err != nil {
+		return err
+	}
+	apiKey, err := secrets.GetString("api-key")
+	if err != nil { // vdksecrets.ErrNotSet, or a *vdksecrets.TypeError for another type
+		return err
+	}
+	ratio, err := secrets.GetFloat64("ratio")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("api-key: string of %d bytes; db: JSON of %d bytes; ratio > 0: %v\n", len(apiKey), len(db), ratio > 0)
+	if _, err := secrets.GetInt64("api-key"); err != nil {
+		fmt.Println("asking for the wrong type names the types, never the value:", err)
+	}
 	show(secrets)
 
 	// The job secrets layer: one job, cached reads, single-secret updates.
@@ -91,7 +107,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("after Set and Delete, %d secrets:\n", len(all))
+	fmt.Printf("after Set and Delete, %d secrets:\n", all.Len())
 	show(all)
 
 	// Errors carry a status to test with errors.Is.
@@ -102,14 +118,10 @@ func run() error {
 }
 
 // show prints names and kinds, never values: secrets do not belong in logs.
-func show(secrets map[string]any) {
-	names := make([]string, 0, len(secrets))
-	for name := range secrets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Printf("  %-10s %s\n", name, mask(secrets[name]))
+func show(secrets vdksecrets.Secrets) {
+	for _, name := range secrets.Names() { // sorted
+		value, _ := secrets.Lookup(name)
+		fmt.Printf("  %-10s %s\n", name, mask(value))
 	}
 }
 

@@ -35,8 +35,13 @@ public class SecretsExample {
                     "db", Map.of("host", "db.example.com", "port", 5432, "replicas", List.of("r1", "r2")),
                     "debug", false));
             Secrets secrets = client.readSecrets(job, team, Duration.ofSeconds(10));
-            System.out.println("read " + secrets.size() + " secrets: " + secrets); // values masked
-            System.out.println("db.port = " + ((Map<?, ?>) secrets.get("db")).get("port"));
+            // Printing or logging Secrets shows names only, also inside nested objects and arrays:
+            // {api-key=***, db={host=***, port=***, replicas=[***, ***]}, debug=***}
+            System.out.println("read " + secrets.size() + " secrets: " + secrets);
+            Secrets db = secrets.getSecrets("db");                       // a nested object
+            System.out.println("db.port = " + db.getLong("port") + ", db = " + db);
+            System.out.println("api-key is " + secrets.getString("api-key").length() + " characters long");
+            System.out.println("timeout set: " + secrets.findLong("timeout").isPresent());
         } catch (NotFoundException e) {
             System.err.println("no such job or team: " + e.getMessage());
             System.exit(1);
@@ -52,7 +57,7 @@ public class SecretsExample {
             System.out.println("backend: " + secrets.backend());
             System.out.println("api-key is " + ((String) secrets.get("api-key")).length() + " characters long");
             System.out.println("timeout, default 30: " + secrets.get("timeout", 30L));
-            System.out.println("names now: " + secrets.getAll().keySet());
+            System.out.println("names now: " + secrets.getAll().names());
         } catch (VdkSecretsException e) {
             System.err.println(e + "\nwhat to do: " + e.countermeasures());
             System.exit(1);

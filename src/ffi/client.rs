@@ -1,10 +1,11 @@
 //! `VdkClient`: the Control Service secrets client.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
+use super::call::{start, Receiver, VdkCall, VdkCompletion};
 use super::{
     borrow_handle, boundary, deadline_from_timeout, free_handle, guard, into_c_string, into_handle, require_out,
-    secret_json_into_c_string, str_arg, VdkError, VdkStatus,
+    str_arg, VdkError, VdkStatus,
 };
 use crate::client::SecretsClient;
 use crate::config::Config;
@@ -105,7 +106,7 @@ pub extern "C" fn vdk_client_read_secrets_with_timeout(
         let secrets = client
             .0
             .read_secrets_json_blocking(job, team, deadline_from_timeout(timeout_ms))?;
-        let json = secret_json_into_c_string(secrets)?;
+        let json = into_c_string(secrets.as_bytes())?;
         // SAFETY: checked non-null above.
         unsafe { *out_secrets_json = json };
         Ok(())
@@ -175,8 +176,96 @@ pub extern "C" fn vdk_client_write_secrets_with_timeout(
     })
 }
 
-/// Releases a client and its connection pool. NULL is fine. Must not race with calls in
-/// flight on the same client, and must be called once: the client is invalid afterwards.
+/// Starts reading a job's secrets and returns at once; `completion` receives the secrets map
+/// (a JSON object, as `vdk_client_read_secrets` returns it) or the error.
+///
+/// - `client`: a live client; not NULL. It may be freed while the call is in flight (the call
+///   holds its own reference), but not while this function runs.
+/// - `job_name`, `team_name`: as for `vdk_client_read_secrets`; copied.
+/// - `timeout_ms`: bound on the whole call, retries included; 0 = `control_http_deadline_seconds`.
+/// - `completion`: not NULL; runs exactly once, on the library's completion thread, if and only
+///   if this function returns `VDK_STATUS_OK`. `user_data` is handed to it untouched (from
+///   another thread).
+/// - `out_call`: NULL, or receives the call's handle (for `vdk_call_cancel`) before the call can
+///   complete; release it with `vdk_call_free`. Untouched when nothing was started.
+/// - `out_error`: NULL, or receives a new error when nothing was started.
+///
+/// Errors (nothing started, the completion never runs): `VDK_STATUS_INVALID_ARGUMENT` (NULL
+/// client, names or completion; bad UTF-8; bad names), `VDK_STATUS_CONFIGURATION` (the runtime
+/// or the completion thread cannot start).
+#[no_mangle]
+pub extern "C" fn vdk_client_read_secrets_async(
+    client: *const VdkClient,
+    job_name: *const c_char,
+    team_name: *const c_char,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated strings.
+        let client = unsafe { borrow_handle(client, "client") }?.0.clone();
+        let job = unsafe { str_arg(job_name, "job_name") }?.to_string();
+        let team = unsafe { str_arg(team_name, "team_name") }?.to_string();
+        crate::client::validate_job_and_team(&job, &team)?;
+        let deadline = deadline_from_timeout(timeout_ms);
+        let receiver = Receiver {
+            completion,
+            user_data,
+            out_call,
+        };
+        start("read secrets", false, receiver, async move {
+            let secrets = client.read_json_on_runtime(&job, &team, deadline).await?;
+            Ok(Some(secrets.to_buffer()))
+        })
+    })
+}
+
+/// Starts replacing a job's whole secrets map with `secrets_json` and returns at once;
+/// `completion` receives the map as written (canonical, compact JSON) or the error. A
+/// cancelled write may or may not have reached the service; its error says so.
+///
+/// Arguments as for `vdk_client_read_secrets_async`, plus `secrets_json` (a JSON object,
+/// copied; malformed JSON is `VDK_STATUS_INVALID_ARGUMENT` and nothing is started).
+#[no_mangle]
+pub extern "C" fn vdk_client_write_secrets_async(
+    client: *const VdkClient,
+    job_name: *const c_char,
+    team_name: *const c_char,
+    secrets_json: *const c_char,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated strings.
+        let client = unsafe { borrow_handle(client, "client") }?.0.clone();
+        let job = unsafe { str_arg(job_name, "job_name") }?.to_string();
+        let team = unsafe { str_arg(team_name, "team_name") }?.to_string();
+        let text = unsafe { str_arg(secrets_json, "secrets_json") }?;
+        crate::client::validate_job_and_team(&job, &team)?;
+        let secrets = parse_secrets(text, "secrets_json")?;
+        let deadline = deadline_from_timeout(timeout_ms);
+        let receiver = Receiver {
+            completion,
+            user_data,
+            out_call,
+        };
+        start("write secrets", true, receiver, async move {
+            client.write_json_on_runtime(&job, &team, &secrets, deadline).await?;
+            Ok(Some(secrets.to_buffer()))
+        })
+    })
+}
+
+/// Releases a client. NULL is fine. Must not race with blocking calls or starting functions on
+/// the same client, and must be called once: the client is invalid afterwards. Asynchronous
+/// calls in flight hold their own reference and complete normally; the connection pool goes
+/// when the last of them ends.
 #[no_mangle]
 pub extern "C" fn vdk_client_free(client: *mut VdkClient) {
     guard((), || {

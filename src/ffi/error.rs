@@ -16,6 +16,7 @@ pub struct VdkError {
     why: CString,
     consequences: CString,
     countermeasures: CString,
+    op_id: CString,
 }
 
 fn c_text(text: &str) -> CString {
@@ -30,6 +31,7 @@ impl VdkError {
             why: c_text(error.why()),
             consequences: c_text(error.consequences()),
             countermeasures: c_text(error.countermeasures()),
+            op_id: c_text(error.op_id()),
             error,
         }
     }
@@ -109,6 +111,24 @@ pub extern "C" fn vdk_error_consequences(error: *const VdkError) -> *const c_cha
 #[no_mangle]
 pub extern "C" fn vdk_error_countermeasures(error: *const VdkError) -> *const c_char {
     text_of(error, |e| &e.countermeasures)
+}
+
+/// The operation id the failed call sent as `X-OPID` (the Control Service logs it), to match
+/// the failure with the service's logs. Borrowed until `vdk_error_free(error)`; "" when the
+/// call sent no request or `error` is NULL.
+#[no_mangle]
+pub extern "C" fn vdk_error_op_id(error: *const VdkError) -> *const c_char {
+    text_of(error, |e| &e.op_id)
+}
+
+/// How many requests the failed call sent, token exchanges and retries included; 0 when it
+/// sent none (refused before any request) or `error` is NULL.
+#[no_mangle]
+pub extern "C" fn vdk_error_attempts(error: *const VdkError) -> u32 {
+    guard(0, || {
+        // SAFETY: the caller passes NULL or a live error from this library.
+        unsafe { error.as_ref() }.map_or(0, |e| e.error.attempts())
+    })
 }
 
 /// Releases an error. NULL is fine. The error and every text borrowed from it are invalid

@@ -1,9 +1,11 @@
 //! `VdkJobSecrets`: one job's secrets through the configured backend, with a read cache.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::call::{start, CallResult, Receiver, VdkCall, VdkCompletion};
 use super::{
     borrow_handle, boundary, deadline_from_timeout, free_handle, guard, into_c_string, into_handle, require_out,
     str_arg, VdkError, VdkStatus,
@@ -18,12 +20,18 @@ use crate::secret::{SecretBuffer, SecretMap};
 /// or `secrets_cache_ttl_seconds`; concurrent first reads cause one fetch; set/delete/set-all
 /// on one handle are serialized. Created by `vdk_job_secrets_new`, released by
 /// `vdk_job_secrets_free`.
-pub struct VdkJobSecrets(JobSecrets, /* backend name for C */ std::ffi::CString);
+/// Asynchronous calls hold a reference of their own, so the handle may be freed under them.
+pub struct VdkJobSecrets(Arc<JobSecrets>, /* backend name for C */ std::ffi::CString);
 
-fn value_to_c(value: &Value) -> Result<*mut c_char, Error> {
+/// One value as compact JSON in a wiping buffer.
+fn value_buffer(value: &Value) -> Result<SecretBuffer, Error> {
     let mut json = SecretBuffer::with_capacity(64);
     serde_json::to_writer(&mut json, value).map_err(|_| Error::invalid_argument("value cannot be serialized"))?;
-    into_c_string(json.as_bytes())
+    Ok(json)
+}
+
+fn value_to_c(value: &Value) -> Result<*mut c_char, Error> {
+    into_c_string(&value_buffer(value)?)
 }
 
 /// Creates the job's secrets handle. `config_json` is a JSON object of configuration keys, or
@@ -57,7 +65,7 @@ pub extern "C" fn vdk_job_secrets_new(
         let secrets = JobSecrets::new(job, team, &config)?;
         let backend = std::ffi::CString::new(secrets.backend_name()).unwrap_or_default();
         // SAFETY: checked non-null above.
-        unsafe { *out_job_secrets = into_handle(VdkJobSecrets(secrets, backend)) };
+        unsafe { *out_job_secrets = into_handle(VdkJobSecrets(Arc::new(secrets), backend)) };
         Ok(())
     })
 }
@@ -128,13 +136,7 @@ pub extern "C" fn vdk_job_secrets_get_all_with_timeout(
         // SAFETY: the caller passes NULL or a live handle.
         let secrets = unsafe { borrow_handle(secrets, "secrets") }?;
         require_out(out_secrets_json, "out_secrets_json")?;
-        let json = into_c_string(
-            secrets
-                .0
-                .get_all(deadline_from_timeout(timeout_ms))?
-                .to_json()
-                .as_bytes(),
-        )?;
+        let json = into_c_string(&secrets.0.get_all(deadline_from_timeout(timeout_ms))?.to_json())?;
         // SAFETY: checked non-null above.
         unsafe { *out_secrets_json = json };
         Ok(())
@@ -285,4 +287,239 @@ fn parse_value(text: &str) -> Result<Value, Error> {
             e.column()
         ))
     })
+}
+
+/// Starts one job-layer operation: borrows the handle, lets `prepare` check and copy the
+/// arguments (failing starts nothing), and runs the returned future as an asynchronous call.
+fn start_job_call<F, Fut>(
+    secrets: *const VdkJobSecrets,
+    (operation, writes): (&'static str, bool),
+    timeout_ms: u32,
+    receiver: Receiver,
+    out_error: *mut *mut VdkError,
+    prepare: F,
+) -> VdkStatus
+where
+    F: FnOnce(Arc<JobSecrets>, Option<std::time::Instant>) -> Result<Fut, Error>,
+    Fut: std::future::Future<Output = CallResult> + Send + 'static,
+{
+    boundary(out_error, || {
+        // SAFETY: the caller passes NULL or a live handle.
+        let job = unsafe { borrow_handle(secrets, "secrets") }?.0.clone();
+        let future = prepare(job, deadline_from_timeout(timeout_ms))?;
+        start(operation, writes, receiver, future)
+    })
+}
+
+fn map_json(map: &SecretMap) -> CallResult {
+    Ok(Some(map.to_json()))
+}
+
+fn value_json(value: Option<Value>) -> CallResult {
+    value.as_ref().map(value_buffer).transpose()
+}
+
+/// Starts reading one secret and returns at once; `completion` receives its value as JSON, or
+/// NULL `result_json` with `VDK_STATUS_OK` when it is not set. A warm cache still completes on
+/// the completion thread, never inside this function.
+///
+/// - `secrets`: a live handle; not NULL. It may be freed while the call is in flight.
+/// - `name`: NUL-terminated UTF-8, copied; not NULL.
+/// - `timeout_ms`, `completion`, `user_data`, `out_call`, `out_error`: as for
+///   `vdk_client_read_secrets_async` (the completion runs exactly once if and only if this
+///   returns `VDK_STATUS_OK`).
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_get_async(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    let operation = "read a secret";
+    start_job_call(
+        secrets,
+        (operation, false),
+        timeout_ms,
+        Receiver {
+            completion,
+            user_data,
+            out_call,
+        },
+        out_error,
+        |job, deadline| {
+            // SAFETY: NULL or a NUL-terminated string.
+            let name = unsafe { str_arg(name, "name") }?.to_string();
+            Ok(async move { value_json(job.get_async(&name, deadline).await?) })
+        },
+    )
+}
+
+/// Starts reading all of the job's secrets; `completion` receives the map as JSON. Arguments
+/// as for `vdk_job_secrets_get_async`.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_get_all_async(
+    secrets: *const VdkJobSecrets,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    let operation = "read secrets";
+    start_job_call(
+        secrets,
+        (operation, false),
+        timeout_ms,
+        Receiver {
+            completion,
+            user_data,
+            out_call,
+        },
+        out_error,
+        |job, deadline| Ok(async move { map_json(&*job.get_all_async(deadline).await?) }),
+    )
+}
+
+/// Starts setting one secret to `value_json` (any JSON value; invalid JSON or a bad name is
+/// `VDK_STATUS_INVALID_ARGUMENT`, nothing started); `completion` receives NULL `result_json`.
+/// A cancelled set may or may not have been written. Arguments as for
+/// `vdk_job_secrets_get_async`.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_set_async(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    value_json: *const c_char,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    let operation = "set a secret";
+    start_job_call(
+        secrets,
+        (operation, true),
+        timeout_ms,
+        Receiver {
+            completion,
+            user_data,
+            out_call,
+        },
+        out_error,
+        |job, deadline| {
+            // SAFETY: NULL or NUL-terminated strings.
+            let name = unsafe { str_arg(name, "name") }?.to_string();
+            let value = parse_value(unsafe { str_arg(value_json, "value_json") }?)?;
+            crate::job::validate_name(&name)?;
+            Ok(async move {
+                job.set_async(&name, value, deadline).await?;
+                Ok(None)
+            })
+        },
+    )
+}
+
+/// Starts replacing all of the job's secrets with `secrets_json` (a JSON object; malformed is
+/// `VDK_STATUS_INVALID_ARGUMENT`, nothing started); `completion` receives NULL `result_json`.
+/// Arguments as for `vdk_job_secrets_get_async`.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_set_all_async(
+    secrets: *const VdkJobSecrets,
+    secrets_json: *const c_char,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    let operation = "write secrets";
+    start_job_call(
+        secrets,
+        (operation, true),
+        timeout_ms,
+        Receiver {
+            completion,
+            user_data,
+            out_call,
+        },
+        out_error,
+        |job, deadline| {
+            // SAFETY: NULL or a NUL-terminated string.
+            let text = unsafe { str_arg(secrets_json, "secrets_json") }?;
+            let map = SecretMap::from_json(text.as_bytes())
+                .map_err(|e| Error::invalid_argument(format!("secrets_json: {e}")))?;
+            Ok(async move {
+                job.set_all_async(map, deadline).await?;
+                Ok(None)
+            })
+        },
+    )
+}
+
+/// Starts removing one secret; `completion` receives NULL `result_json`. Arguments as for
+/// `vdk_job_secrets_get_async`.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_delete_async(
+    secrets: *const VdkJobSecrets,
+    name: *const c_char,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    let operation = "delete a secret";
+    start_job_call(
+        secrets,
+        (operation, true),
+        timeout_ms,
+        Receiver {
+            completion,
+            user_data,
+            out_call,
+        },
+        out_error,
+        |job, deadline| {
+            // SAFETY: NULL or a NUL-terminated string.
+            let name = unsafe { str_arg(name, "name") }?.to_string();
+            Ok(async move {
+                job.delete_async(&name, deadline).await?;
+                Ok(None)
+            })
+        },
+    )
+}
+
+/// Starts dropping the cache and fetching the secrets again; `completion` receives NULL
+/// `result_json`. Arguments as for `vdk_job_secrets_get_all_async`.
+#[no_mangle]
+pub extern "C" fn vdk_job_secrets_refresh_async(
+    secrets: *const VdkJobSecrets,
+    timeout_ms: u32,
+    completion: VdkCompletion,
+    user_data: *mut c_void,
+    out_call: *mut *mut VdkCall,
+    out_error: *mut *mut VdkError,
+) -> VdkStatus {
+    let operation = "refresh secrets";
+    start_job_call(
+        secrets,
+        (operation, false),
+        timeout_ms,
+        Receiver {
+            completion,
+            user_data,
+            out_call,
+        },
+        out_error,
+        |job, deadline| {
+            Ok(async move {
+                job.refresh_async(deadline).await?;
+                Ok(None)
+            })
+        },
+    )
 }

@@ -13,20 +13,19 @@
 // `unsafe` blocks that now mark each dereference.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod call;
 pub mod client;
 pub mod error;
 pub mod job;
+pub mod log;
 pub mod string;
 
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use zeroize::Zeroize;
-
 use crate::error::{Error, Status};
-use crate::secret::c_bytes_with_nul;
-use crate::secret_json::SecretJson;
 
+pub use call::{VdkCall, VdkCompletion};
 pub use error::VdkError;
 
 /// The status of every fallible call. The numbers are part of the ABI and never reused.
@@ -52,8 +51,11 @@ pub enum VdkStatus {
     VDK_STATUS_SERVICE_ERROR = 6,
     /// DNS, connect, TLS, timeout, dropped connection, after retries.
     VDK_STATUS_NETWORK = 7,
-    /// Malformed or oversized response body.
+    /// Malformed or oversized response body, an answer that is not HTTP, unexpected redirect.
     VDK_STATUS_PROTOCOL = 8,
+    /// The call was cancelled (`vdk_call_cancel`); a cancelled write may or may not have been
+    /// applied.
+    VDK_STATUS_CANCELLED = 9,
     /// A bug caught at the boundary; the process keeps running.
     VDK_STATUS_PANIC = 99,
 }
@@ -70,6 +72,7 @@ impl From<Status> for VdkStatus {
             Status::ServiceError => VdkStatus::VDK_STATUS_SERVICE_ERROR,
             Status::Network => VdkStatus::VDK_STATUS_NETWORK,
             Status::Protocol => VdkStatus::VDK_STATUS_PROTOCOL,
+            Status::Cancelled => VdkStatus::VDK_STATUS_CANCELLED,
             Status::Panic => VdkStatus::VDK_STATUS_PANIC,
         }
     }
@@ -159,33 +162,16 @@ pub(crate) fn deadline_from_timeout(timeout_ms: u32) -> Option<std::time::Instan
     (timeout_ms > 0).then(|| std::time::Instant::now() + std::time::Duration::from_millis(u64::from(timeout_ms)))
 }
 
-/// Hands a secrets map's text to C as a new NUL-terminated string for `vdk_string_free`:
-/// its own buffer when that is exactly sized and not shared (a read), else a copy.
-pub(crate) fn secret_json_into_c_string(json: SecretJson) -> Result<*mut c_char, Error> {
-    let bytes = match json.into_exact_bytes_with_nul() {
-        Ok(bytes) => bytes,
-        Err(shared) => return into_c_string(shared.as_bytes()),
-    };
-    match std::ffi::CString::from_vec_with_nul(bytes) {
-        Ok(c_string) => Ok(c_string.into_raw()),
-        Err(e) => {
-            e.into_bytes().as_mut_slice().zeroize();
-            Err(Error::new(
-                Status::Protocol,
-                "Cannot return the result",
-                "it holds a NUL byte",
-            ))
-        }
-    }
-}
-
 /// Hands JSON to C as a new NUL-terminated string for `vdk_string_free`.
-pub(crate) fn into_c_string(json: &[u8]) -> Result<*mut c_char, Error> {
-    let bytes = c_bytes_with_nul(json)
-        .ok_or_else(|| Error::new(Status::Protocol, "Cannot return the result", "it holds a NUL byte"))?;
-    // The allocation is exactly sized, so `into_raw` does not reallocate (which would leave an
-    // unwiped copy behind).
-    let c_string = std::ffi::CString::from_vec_with_nul(bytes)
-        .map_err(|_| Error::new(Status::Protocol, "Cannot return the result", "it holds a NUL byte"))?;
-    Ok(c_string.into_raw())
+pub(crate) fn into_c_string(json: &(impl AsRef<[u8]> + ?Sized)) -> Result<*mut c_char, Error> {
+    let json = json.as_ref();
+    if memchr::memchr(0, json).is_some() {
+        return Err(Error::new(
+            Status::Protocol,
+            "Cannot return the result",
+            "it holds a NUL byte",
+        ));
+    }
+    string::alloc_c_string(json)
+        .ok_or_else(|| Error::new(Status::ServiceError, "Cannot return the result", "out of memory"))
 }

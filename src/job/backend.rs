@@ -1,6 +1,8 @@
 //! Backends the job layer can use, registered by name as vdk-core does.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
@@ -9,12 +11,48 @@ use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::secret::SecretMap;
 
-/// Where a job's secrets live. Blocking: the job layer serves synchronous hosts. `deadline`
-/// bounds the call (`None`: the configured deadline).
+/// What a backend's calls return: a future run on the library's runtime (the job layer's
+/// blocking methods wait for it; its async ones, and the C ABI's `_async` calls, do not).
+pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// Where a job's secrets live. `deadline` bounds the call (`None`: the configured deadline).
+/// Dropping a returned future cancels the call.
 pub trait SecretsBackend: Send + Sync {
     fn name(&self) -> &str;
-    fn read(&self, job: &str, team: &str, deadline: Option<Instant>) -> Result<SecretMap>;
-    fn write(&self, job: &str, team: &str, secrets: &SecretMap, deadline: Option<Instant>) -> Result<()>;
+    fn read<'a>(&'a self, job: &'a str, team: &'a str, deadline: Option<Instant>) -> BackendFuture<'a, SecretMap>;
+    fn write<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        secrets: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, ()>;
+
+    /// `read` by a caller that holds `known` secrets of the job (its cache): a backend that
+    /// quotes server texts in errors keeps these values out of them too.
+    fn read_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, SecretMap> {
+        let _ = known;
+        self.read(job, team, deadline)
+    }
+
+    /// `write` by a caller that holds `known` secrets of the job (the map being replaced).
+    fn write_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        secrets: &'a SecretMap,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, ()> {
+        let _ = known;
+        self.write(job, team, secrets, deadline)
+    }
 }
 
 /// The Control Service, through [`SecretsClient`].
@@ -36,13 +74,41 @@ impl SecretsBackend for ControlServiceBackend {
     fn name(&self) -> &str {
         &self.name
     }
-    fn read(&self, job: &str, team: &str, deadline: Option<Instant>) -> Result<SecretMap> {
-        self.client.read_secrets_blocking(job, team, deadline)
+    fn read<'a>(&'a self, job: &'a str, team: &'a str, deadline: Option<Instant>) -> BackendFuture<'a, SecretMap> {
+        Box::pin(self.client.read_on_runtime(job, team, &EMPTY, deadline))
     }
-    fn write(&self, job: &str, team: &str, secrets: &SecretMap, deadline: Option<Instant>) -> Result<()> {
-        self.client.write_secrets_blocking(job, team, secrets, deadline)
+    fn write<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        secrets: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, ()> {
+        Box::pin(self.client.write_on_runtime(job, team, secrets, &EMPTY, deadline))
+    }
+    fn read_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, SecretMap> {
+        Box::pin(self.client.read_on_runtime(job, team, known, deadline))
+    }
+    fn write_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        secrets: &'a SecretMap,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, ()> {
+        Box::pin(self.client.write_on_runtime(job, team, secrets, known, deadline))
     }
 }
+
+/// No secrets known: what `read` and `write` tell the client.
+static EMPTY: LazyLock<SecretMap> = LazyLock::new(SecretMap::new);
 
 /// An in-process map, shared by every handle of the process (as vdk-core's `memory` backend
 /// serves one job run). Lost when the process ends.
@@ -54,17 +120,24 @@ impl SecretsBackend for MemoryBackend {
     fn name(&self) -> &str {
         "memory"
     }
-    fn read(&self, job: &str, team: &str, _: Option<Instant>) -> Result<SecretMap> {
+    fn read<'a>(&'a self, job: &'a str, team: &'a str, _: Option<Instant>) -> BackendFuture<'a, SecretMap> {
         let store = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(store
+        let found = store
             .get(&(team.to_string(), job.to_string()))
             .cloned()
-            .unwrap_or_default())
+            .unwrap_or_default();
+        Box::pin(std::future::ready(Ok(found)))
     }
-    fn write(&self, job: &str, team: &str, secrets: &SecretMap, _: Option<Instant>) -> Result<()> {
+    fn write<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        secrets: &'a SecretMap,
+        _: Option<Instant>,
+    ) -> BackendFuture<'a, ()> {
         let mut store = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
         store.insert((team.to_string(), job.to_string()), secrets.clone());
-        Ok(())
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
@@ -76,11 +149,11 @@ impl SecretsBackend for Unavailable {
     fn name(&self) -> &str {
         "unavailable"
     }
-    fn read(&self, _: &str, _: &str, _: Option<Instant>) -> Result<SecretMap> {
-        Err(self.0.clone())
+    fn read<'a>(&'a self, _: &'a str, _: &'a str, _: Option<Instant>) -> BackendFuture<'a, SecretMap> {
+        Box::pin(std::future::ready(Err(self.0.clone())))
     }
-    fn write(&self, _: &str, _: &str, _: &SecretMap, _: Option<Instant>) -> Result<()> {
-        Err(self.0.clone())
+    fn write<'a>(&'a self, _: &'a str, _: &'a str, _: &'a SecretMap, _: Option<Instant>) -> BackendFuture<'a, ()> {
+        Box::pin(std::future::ready(Err(self.0.clone())))
     }
 }
 

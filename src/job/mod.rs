@@ -4,17 +4,18 @@
 mod backend;
 mod validate;
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub use backend::{Backends, ControlServiceBackend, MemoryBackend, SecretsBackend};
+pub use backend::{BackendFuture, Backends, ControlServiceBackend, MemoryBackend, SecretsBackend};
 pub use validate::{validate_name, validate_size, MAX_SECRETS_BYTES};
 
 use crate::client::validate_job_and_team;
 use crate::config::Config;
 use crate::error::Result;
+use crate::runtime;
 use crate::secret::SecretMap;
 
 /// A job's secrets, as data-job code sees them. Safe to share between threads.
@@ -31,8 +32,9 @@ pub struct JobSecrets {
     backend: Arc<dyn SecretsBackend>,
     ttl: Option<Duration>,
     cache: RwLock<Option<Cached>>,
-    /// Held while fetching into the cache and during read-modify-write, so both run once.
-    fetch_or_write: Mutex<()>,
+    /// Held while fetching into the cache and during read-modify-write, so both run once. An
+    /// async lock: calls wait for it without holding a thread, and a cancelled call lets go.
+    fetch_or_write: tokio::sync::Mutex<()>,
 }
 
 struct Cached {
@@ -66,7 +68,7 @@ impl JobSecrets {
             backend,
             ttl,
             cache: RwLock::new(None),
-            fetch_or_write: Mutex::new(()),
+            fetch_or_write: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -76,6 +78,7 @@ impl JobSecrets {
 
     /// One secret's value; `None` when it is not set. `deadline` bounds a fetch on a cold
     /// cache (`None`: the configured deadline), as it bounds the network part of every method.
+    /// A warm cache answers without touching the runtime.
     pub fn get(&self, name: &str, deadline: Option<Instant>) -> Result<Option<Value>> {
         let secrets = self.get_all(deadline)?;
         Ok(secrets.get(name).cloned())
@@ -83,71 +86,126 @@ impl JobSecrets {
 
     /// All secrets of the job.
     pub fn get_all(&self, deadline: Option<Instant>) -> Result<Arc<SecretMap>> {
-        self.cached_or_fetch(deadline)
+        match self.fresh_cache() {
+            Some(secrets) => Ok(secrets),
+            None => runtime::block_on(self.get_all_async(deadline))?,
+        }
     }
 
     /// Sets one secret (read, change, write the whole map).
     pub fn set(&self, name: &str, value: Value, deadline: Option<Instant>) -> Result<()> {
+        runtime::block_on(self.set_async(name, value, deadline))?
+    }
+
+    /// Removes one secret; removing an absent one writes nothing and is not an error.
+    pub fn delete(&self, name: &str, deadline: Option<Instant>) -> Result<()> {
+        runtime::block_on(self.delete_async(name, deadline))?
+    }
+
+    /// Replaces all secrets of the job.
+    pub fn set_all(&self, secrets: SecretMap, deadline: Option<Instant>) -> Result<()> {
+        runtime::block_on(self.set_all_async(secrets, deadline))?
+    }
+
+    /// Drops the cache and fetches the secrets again.
+    pub fn refresh(&self, deadline: Option<Instant>) -> Result<()> {
+        runtime::block_on(self.refresh_async(deadline))?
+    }
+
+    // The async twins run on the library's runtime (the blocking methods above, the C ABI's
+    // `_async` calls). Each is cancel-safe: dropping one mid-way releases the handle's lock,
+    // and a fetch or write that others waited for is then done by the next of them.
+
+    pub(crate) async fn get_async(&self, name: &str, deadline: Option<Instant>) -> Result<Option<Value>> {
+        let secrets = self.get_all_async(deadline).await?;
+        Ok(secrets.get(name).cloned())
+    }
+
+    pub(crate) async fn get_all_async(&self, deadline: Option<Instant>) -> Result<Arc<SecretMap>> {
+        if let Some(secrets) = self.fresh_cache() {
+            return Ok(secrets);
+        }
+        let _serial = self.fetch_or_write.lock().await;
+        // Another call may have filled the cache while this one waited.
+        if let Some(secrets) = self.fresh_cache() {
+            return Ok(secrets);
+        }
+        let known = self.cached_even_if_stale();
+        let fetched = self
+            .backend
+            .read_knowing(&self.job, &self.team, &known, deadline)
+            .await?;
+        Ok(self.store(fetched))
+    }
+
+    pub(crate) async fn set_async(&self, name: &str, value: Value, deadline: Option<Instant>) -> Result<()> {
         validate_name(name)?;
         self.modify(deadline, |secrets| {
             secrets.insert(name.to_string(), value);
             true
         })
+        .await
     }
 
-    /// Removes one secret; removing an absent one writes nothing and is not an error.
-    pub fn delete(&self, name: &str, deadline: Option<Instant>) -> Result<()> {
-        self.modify(deadline, |secrets| secrets.remove(name))
+    pub(crate) async fn delete_async(&self, name: &str, deadline: Option<Instant>) -> Result<()> {
+        self.modify(deadline, |secrets| secrets.remove(name)).await
     }
 
-    /// Replaces all secrets of the job.
-    pub fn set_all(&self, secrets: SecretMap, deadline: Option<Instant>) -> Result<()> {
+    pub(crate) async fn set_all_async(&self, secrets: SecretMap, deadline: Option<Instant>) -> Result<()> {
         for name in secrets.as_map().keys() {
             validate_name(name)?;
         }
         validate_size(&secrets)?;
-        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        self.backend.write(&self.job, &self.team, &secrets, deadline)?;
+        let _serial = self.fetch_or_write.lock().await;
+        let known = self.cached_even_if_stale();
+        self.backend
+            .write_knowing(&self.job, &self.team, &secrets, &known, deadline)
+            .await?;
         self.store(secrets);
         Ok(())
     }
 
-    /// Drops the cache and fetches the secrets again.
-    pub fn refresh(&self, deadline: Option<Instant>) -> Result<()> {
-        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = None;
-        let fresh = self.backend.read(&self.job, &self.team, deadline)?;
+    pub(crate) async fn refresh_async(&self, deadline: Option<Instant>) -> Result<()> {
+        let _serial = self.fetch_or_write.lock().await;
+        let known = self.cache.write().unwrap_or_else(|p| p.into_inner()).take();
+        let known = known.map(|cached| cached.secrets).unwrap_or_default();
+        let fresh = self
+            .backend
+            .read_knowing(&self.job, &self.team, &known, deadline)
+            .await?;
         self.store(fresh);
         Ok(())
     }
 
-    fn modify(&self, deadline: Option<Instant>, change: impl FnOnce(&mut SecretMap) -> bool) -> Result<()> {
-        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        let mut secrets = match self.fresh_cache() {
-            Some(cached) => (*cached).clone(),
-            None => self.backend.read(&self.job, &self.team, deadline)?,
+    async fn modify(&self, deadline: Option<Instant>, change: impl FnOnce(&mut SecretMap) -> bool) -> Result<()> {
+        let _serial = self.fetch_or_write.lock().await;
+        let known = self.cached_even_if_stale();
+        let before = match self.fresh_cache() {
+            Some(cached) => cached,
+            None => Arc::new(
+                self.backend
+                    .read_knowing(&self.job, &self.team, &known, deadline)
+                    .await?,
+            ),
         };
+        let mut secrets = (*before).clone();
         if !change(&mut secrets) {
             self.store(secrets);
             return Ok(());
         }
         validate_size(&secrets)?;
-        self.backend.write(&self.job, &self.team, &secrets, deadline)?;
+        // The values replaced or deleted are known to this call too.
+        self.backend
+            .write_knowing(&self.job, &self.team, &secrets, &before, deadline)
+            .await?;
         self.store(secrets);
         Ok(())
     }
 
-    fn cached_or_fetch(&self, deadline: Option<Instant>) -> Result<Arc<SecretMap>> {
-        if let Some(secrets) = self.fresh_cache() {
-            return Ok(secrets);
-        }
-        let _serial = self.fetch_or_write.lock().unwrap_or_else(|p| p.into_inner());
-        // Another thread may have filled the cache while this one waited.
-        if let Some(secrets) = self.fresh_cache() {
-            return Ok(secrets);
-        }
-        let fetched = self.backend.read(&self.job, &self.team, deadline)?;
-        Ok(self.store(fetched))
+    /// What the cache holds, fresh or not: values this handle knows, to keep out of errors.
+    fn cached_even_if_stale(&self) -> Arc<SecretMap> {
+        let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
+        cache.as_ref().map(|cached| cached.secrets.clone()).unwrap_or_default()
     }
 
     fn fresh_cache(&self) -> Option<Arc<SecretMap>> {

@@ -48,6 +48,16 @@ start_service --enable-faults --api-token-file "$work/api-token" --token-lifetim
 url=$service_url
 start_service --tls-self-signed "$work/tls"
 tls_url=$service_url
+# A service of its own for the connection cap: test_async counts its connections.
+start_service --enable-faults
+cap_url=$service_url
+# A server that quotes every request (token and values included) in its error texts.
+log=$work/echo.out
+"$lib/vdk-echo-server" >"$log" 2>"$log.err" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^listening on ' "$log" && break; sleep 0.1; done
+echo_url=$(sed -n 's/^listening on //p' "$log" | head -n1)
+test -n "$echo_url"
 
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
 cc "${cflags[@]}" -fsyntax-only -x c "$root/include/vdk_secrets.h"
@@ -57,6 +67,11 @@ awk '/^## C quickstart/ {on=1} on && /^```c$/ {code=1; next} code && /^```$/ {ex
   "$root/README.md" >"$work/readme_quickstart.c"
 test -s "$work/readme_quickstart.c"
 cc "${cflags[@]}" "$work/readme_quickstart.c" -o "$work/readme_quickstart" -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib"
+# And so must its asynchronous example (a function, no main: compiled to an object).
+awk '/^## Asynchronous calls/ {on=1} on && /^```c$/ {code=1; next} code && /^```$/ {exit} code {print}' \
+  "$root/README.md" >"$work/readme_async.c"
+test -s "$work/readme_async.c"
+cc "${cflags[@]}" -c "$work/readme_async.c" -o "$work/readme_async.o"
 
 run=()
 extra_cflags=()
@@ -73,17 +88,30 @@ case "$checker" in
   none) ;;
   *) echo "unknown VDK_C_CHECKER=$checker" >&2; exit 2 ;;
 esac
+# Cancel to callback within 50 ms (the contract's p99); valgrind slows every step ~20x.
+cancel_ms=50
+[ "$checker" = valgrind ] && cancel_ms=1000
 
 # Diagnostics on at the most verbose level: the secret and the token must not show up.
 status=0
-for test in test_client test_job; do
+for test in test_client test_job test_async; do
   cc "${cflags[@]}" "${extra_cflags[@]}" "$root/tests/c/$test.c" -o "$build/$test-$checker" \
     -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
   VDK_TEST_URL=$url VDK_TEST_TOKEN_URL=$url/oauth/token VDK_TEST_API_TOKEN=$api_token \
-  VDK_TEST_TLS_URL=$tls_url VDK_TEST_CA=$work/tls/ca.pem VDK_SECRETS_LOG=trace \
+  VDK_TEST_TLS_URL=$tls_url VDK_TEST_CA=$work/tls/ca.pem VDK_TEST_ECHO_URL=$echo_url VDK_SECRETS_LOG=trace \
+  VDK_TEST_CAP_URL=$cap_url VDK_TEST_CANCEL_MS=$cancel_ms \
     "${run[@]}" "$build/$test-$checker" 2>"$work/stderr-$test" || status=$?
   grep -v '^vdk-secrets \(DEBUG\|TRACE\|INFO\)' "$work/stderr-$test" >&2 || true
 done
+# 300 calls in flight with control_http_max_connections=4: the requests in flight never pass
+# 4, so the connections stay near that (one may be opened as another goes back to the pool).
+cap_connections=$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/__admin/stats"))["connections"])' "$cap_url")
+if [ "$cap_connections" -gt 8 ] || [ "$cap_connections" -lt 1 ]; then
+  echo "FAIL: 300 calls with control_http_max_connections=4 opened $cap_connections connections" >&2
+  status=1
+fi
+echo "connection cap: 300 calls, cap 4, $cap_connections connections"
+
 # Behind an HTTPS CONNECT proxy (tinyproxy, Basic credentials), trusting the service's CA through
 # SSL_CERT_FILE alone: the configuration names only the URL.
 command -v tinyproxy >/dev/null || { echo "tinyproxy is missing (apt-get install tinyproxy-bin; .ci/run does it)" >&2; exit 1; }
@@ -116,7 +144,8 @@ if grep -q -e 'c-proxy-pass-31f7' "$work/stderr"; then
   echo "FAIL: the proxy password appeared on stderr" >&2
   status=1
 fi
-if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" "$work/stderr"; then
+if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" -e 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' -e 'q83JxYz0' \
+    -e 'echo-access-token-5d1c8e0b7a924f63' -e 'c-echo-token' "$work/stderr"; then
   echo "FAIL: a secret value or the API token appeared on stderr" >&2
   status=1
 fi

@@ -8,7 +8,7 @@ import java.util.concurrent.CyclicBarrier;
 
 /**
  * The Java binding's part of benches/matrix.sh: N platform threads reading through one shared
- * SecretsClient (readSecrets, decoded into a Secrets map) for a fixed time per round, every
+ * SecretsClient (readSecrets, decoded into a Secrets) for a fixed time per round, every
  * call's latency recorded. Prints {@code RESULT rps=.. p50=.. p99=.. cpu=..} (medians over
  * rounds; µs; process CPU per read from the OperatingSystemMXBean, JIT and GC included).
  *

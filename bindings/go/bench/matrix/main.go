@@ -54,8 +54,8 @@ func main() {
 			return
 		}
 		m, err := client.ReadSecrets(ctx, "bench-job", "bench-team")
-		if err != nil || len(m) != 3 {
-			log.Fatalf("read: %v (%d secrets)", err, len(m))
+		if err != nil || m.Len() != 3 {
+			log.Fatalf("read: %v (%d secrets)", err, m.Len())
 		}
 	}
 	for i := 0; i < 200; i++ {

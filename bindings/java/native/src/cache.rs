@@ -45,7 +45,8 @@ pub struct Cache {
     pub linked_hash_map_new: JMethodID,
     pub map_put: JMethodID,
     pub secrets: Global<JClass<'static>>,
-    pub secrets_new: JMethodID,
+    /// `Secrets.toMap()`: a `Secrets` among the values of a write is written in full.
+    pub secrets_to_map: JMethodID,
     pub array_list: Global<JClass<'static>>,
     pub array_list_new: JMethodID,
     pub list_add: JMethodID,
@@ -129,7 +130,7 @@ fn build(env: &mut Env<'_>) -> jni::errors::Result<Cache> {
                 jni_str!("put"),
                 jni_sig!("(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;"),
             )?,
-            secrets_new: env.get_method_id(&secrets, jni_str!("<init>"), jni_sig!("(I)V"))?,
+            secrets_to_map: env.get_method_id(&secrets, jni_str!("toMap"), jni_sig!("()Ljava/util/Map;"))?,
             array_list_new: env.get_method_id(&array_list, jni_str!("<init>"), jni_sig!("(I)V"))?,
             list_add: env.get_method_id(&list, jni_str!("add"), jni_sig!("(Ljava/lang/Object;)Z"))?,
             exception_from_native: env.get_static_method_id(

@@ -2,7 +2,7 @@
 //!
 //! | JSON | Java (from the library) | Java accepted (to the library) |
 //! | --- | --- | --- |
-//! | object | `LinkedHashMap<String, Object>` (the top level: `io.vdk.secrets.Secrets`) | any `Map` with non-null `String` keys |
+//! | object | `LinkedHashMap<String, Object>` (Java freezes it into `io.vdk.secrets.Secrets`) | any `Map` with non-null `String` keys, or a `Secrets` |
 //! | array | `ArrayList<Object>` | any `Collection` (`List`, `Set`, ...) |
 //! | string | `String` | `String` |
 //! | integer in the i64 range | `Long` | `Long`, `Integer`, `Short`, `Byte`, `BigInteger` |
@@ -124,10 +124,16 @@ pub fn value_to_java<'l>(env: &mut Env<'l>, cache: &Cache, value: &Value) -> Res
     }
 }
 
-/// The top-level map of secrets as an `io.vdk.secrets.Secrets` (a `LinkedHashMap` whose
-/// `toString` masks values).
+/// The top-level map of secrets as a `LinkedHashMap`, which the Java side freezes into an
+/// immutable, masked `io.vdk.secrets.Secrets`.
 pub fn secrets_to_java<'l>(env: &mut Env<'l>, cache: &Cache, secrets: &SecretMap) -> Res<JObject<'l>> {
-    map_to_java(env, cache, secrets.as_map(), &cache.secrets, cache.secrets_new)
+    map_to_java(
+        env,
+        cache,
+        secrets.as_map(),
+        &cache.linked_hash_map,
+        cache.linked_hash_map_new,
+    )
 }
 
 fn map_to_java<'l>(
@@ -280,6 +286,14 @@ pub fn java_to_value(env: &mut Env<'_>, cache: &Cache, obj: &JObject<'_>, what: 
         let mut map = java_to_secret_map(env, cache, obj, what, depth)?;
         return Ok(Value::Object(std::mem::take(map.as_map_mut())));
     }
+    if is_a(env, obj, &cache.secrets)? {
+        // Its values, not its masked text: a Secrets handed back to a write stores what it holds.
+        return env.with_local_frame(4, |env| -> Res<Value> {
+            let map = call_object(env, obj, cache.secrets_to_map, &[])?;
+            let mut map = java_to_secret_map(env, cache, &map, what, depth)?;
+            Ok(Value::Object(std::mem::take(map.as_map_mut())))
+        });
+    }
     if is_a(env, obj, &cache.collection)? {
         if depth > MAX_DEPTH {
             return Err(too_deep(what));
@@ -308,7 +322,7 @@ pub fn java_to_value(env: &mut Env<'_>, cache: &Cache, obj: &JObject<'_>, what: 
     let class = class_name(env, cache, obj);
     Err(Error::invalid_argument(format!(
         "{what}: a value of class {class} cannot be stored; use String, Long, Integer, Short, Byte, BigInteger, \
-         Double, Float, Boolean, null, Map<String, ?> or a Collection of these"
+         Double, Float, Boolean, null, Map<String, ?>, Secrets or a Collection of these"
     ))
     .into())
 }

@@ -79,12 +79,14 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowVdkException {
         _captures: &mut Self::Captures<'unowned_env_local, 'native_method>,
         payload: Box<dyn Any + Send + 'static>,
     ) -> jni::errors::Result<T> {
-        let text = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            (*s).to_string()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "a panic without a message".to_string()
+        let text = match payload
+            .downcast_ref::<&'static str>()
+            .map(|s| s.trim())
+            .or_else(|| payload.downcast_ref::<String>().map(|s| s.trim()))
+        {
+            // An empty message would leave the sentence below ending in ": ".
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ => "a panic without a message".to_string(),
         };
         // Dropping a payload can itself panic: contain that too rather than unwind into the JVM.
         if let Err(nested) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload))) {

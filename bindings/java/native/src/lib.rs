@@ -337,7 +337,8 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_version<'l>(
 }
 
 /// Panics on purpose, so tests can check that a panic becomes `InternalErrorException` and
-/// that the JVM goes on. `mode` 1 panics with a `String` payload, anything else with a `&str`.
+/// that the JVM goes on. `mode` 1 panics with a `String` payload, 2 with an empty `String`,
+/// anything else with a `&str`.
 #[no_mangle]
 pub extern "system" fn Java_io_vdk_secrets_NativeBridge_selfTestPanic<'l>(
     mut env: EnvUnowned<'l>,
@@ -345,9 +346,11 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_selfTestPanic<'l>(
     mode: jni::sys::jint,
 ) {
     entry(&mut env, |_| -> Res<()> {
-        if mode == 1 {
-            panic!("{}", format!("self-test panic, mode {mode}"));
+        match mode {
+            1 => panic!("{}", format!("self-test panic, mode {mode}")),
+            // A panic whose message is empty: the exception text must still read as a sentence.
+            2 => std::panic::panic_any(String::new()),
+            _ => panic!("self-test panic"),
         }
-        panic!("self-test panic");
     })
 }

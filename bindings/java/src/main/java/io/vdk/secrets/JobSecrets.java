@@ -71,7 +71,12 @@ public final class JobSecrets implements AutoCloseable {
         }
     }
 
-    /** The value of secret {@code name}, or null when it is not set (or set to null). */
+    /**
+     * The value of secret {@code name}, or null when it is not set (or set to null). Types as in
+     * {@link Secrets}: {@code String}, {@code Long}, {@code BigInteger}, {@code Double},
+     * {@code Boolean}, and for JSON objects and arrays a {@code Secrets} and an unmodifiable
+     * {@code List} that print masked.
+     */
     public Object get(String name) {
         return get0(name, null, Checks.CONFIGURED_DEADLINE);
     }
@@ -89,7 +94,7 @@ public final class JobSecrets implements AutoCloseable {
         return get0(name, defaultValue, Checks.timeoutNanos(timeout));
     }
 
-    /** A copy of all secrets of the job (the caller's to change). */
+    /** All secrets of the job: immutable, and never printing a value (see {@link Secrets}). */
     public Secrets getAll() {
         return getAll0(Checks.CONFIGURED_DEADLINE);
     }
@@ -141,7 +146,10 @@ public final class JobSecrets implements AutoCloseable {
         Checks.notNull(name, "name");
         long pointer = handle.acquire();
         try {
-            return NativeBridge.jobGet(pointer, name, timeoutNanos, defaultValue);
+            Object value = NativeBridge.jobGet(pointer, name, timeoutNanos, defaultValue);
+            // The caller's default comes back as given; values from the library are frozen so
+            // that objects and arrays print masked, as in Secrets.
+            return value == defaultValue ? value : Secrets.fromNativeValue(value);
         } finally {
             handle.release();
             Reference.reachabilityFence(this);
@@ -151,7 +159,7 @@ public final class JobSecrets implements AutoCloseable {
     private Secrets getAll0(long timeoutNanos) {
         long pointer = handle.acquire();
         try {
-            return NativeBridge.jobGetAll(pointer, timeoutNanos);
+            return Secrets.fromNative(NativeBridge.jobGetAll(pointer, timeoutNanos));
         } finally {
             handle.release();
             Reference.reachabilityFence(this);

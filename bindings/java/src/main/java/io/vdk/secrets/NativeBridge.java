@@ -15,7 +15,7 @@ final class NativeBridge {
 
     static native void clientFree(long client);
 
-    static native Secrets clientRead(long client, String jobName, String teamName, long timeoutNanos);
+    static native Map<String, Object> clientRead(long client, String jobName, String teamName, long timeoutNanos);
 
     static native String clientReadJson(long client, String jobName, String teamName, long timeoutNanos);
 
@@ -30,7 +30,7 @@ final class NativeBridge {
 
     static native Object jobGet(long job, String name, long timeoutNanos, Object defaultValue);
 
-    static native Secrets jobGetAll(long job, long timeoutNanos);
+    static native Map<String, Object> jobGetAll(long job, long timeoutNanos);
 
     static native void jobSet(long job, String name, Object value, long timeoutNanos);
 

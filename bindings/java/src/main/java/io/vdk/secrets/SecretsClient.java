@@ -58,7 +58,10 @@ public final class SecretsClient implements AutoCloseable {
         return NativeBridge.version();
     }
 
-    /** The job's secrets ({@code {}} when none are stored), within the configured deadline. */
+    /**
+     * The job's secrets (empty when none are stored), within the configured deadline. The result
+     * never prints a value; read values with its typed getters.
+     */
     public Secrets readSecrets(String jobName, String teamName) {
         return read(jobName, teamName, Checks.CONFIGURED_DEADLINE);
     }
@@ -88,8 +91,9 @@ public final class SecretsClient implements AutoCloseable {
      * Replaces the job's whole secrets map. Values: {@code String}, {@code Long}/{@code Integer}/
      * {@code Short}/{@code Byte}, {@code BigInteger} (up to 2^64-1), {@code Double}/{@code Float}
      * (finite), {@code Boolean}, {@code null}, nested {@code Map<String, ?>} and
-     * {@code Collection}. Anything else is an {@link InvalidArgumentException}, and nothing is
-     * sent.
+     * {@code Collection}, and {@link Secrets} values (written in full, not masked; to write a
+     * whole {@code Secrets}, pass {@link Secrets#toMap()}). Anything else is an
+     * {@link InvalidArgumentException}, and nothing is sent.
      */
     public void writeSecrets(String jobName, String teamName, Map<String, ?> secrets) {
         write(jobName, teamName, secrets, Checks.CONFIGURED_DEADLINE);
@@ -105,7 +109,7 @@ public final class SecretsClient implements AutoCloseable {
         Checks.notNull(teamName, "teamName");
         long pointer = handle.acquire();
         try {
-            return NativeBridge.clientRead(pointer, jobName, teamName, timeoutNanos);
+            return Secrets.fromNative(NativeBridge.clientRead(pointer, jobName, teamName, timeoutNanos));
         } finally {
             handle.release();
             Reference.reachabilityFence(this);

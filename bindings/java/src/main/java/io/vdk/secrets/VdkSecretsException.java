@@ -11,6 +11,9 @@ package io.vdk.secrets;
  * {@link ServiceErrorException}, {@link NetworkException}, {@link ProtocolException},
  * {@link InternalErrorException}; and {@link ClosedException} (a subclass of
  * {@code InvalidArgumentException}) for use after {@code close()}.
+ *
+ * <p>{@link #getMessage()} is "what: why", without the closing punctuation of {@code what} (so
+ * never "found.: the").
  */
 public class VdkSecretsException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -25,7 +28,7 @@ public class VdkSecretsException extends RuntimeException {
 
     public VdkSecretsException(Status status, int httpStatus, boolean retryable, String what, String why,
             String consequences, String countermeasures) {
-        super(nonNull(what) + ": " + nonNull(why));
+        super(message(nonNull(what), nonNull(why)));
         this.status = status == null ? Status.INTERNAL_ERROR : status;
         this.httpStatus = httpStatus;
         this.retryable = retryable;
@@ -37,6 +40,33 @@ public class VdkSecretsException extends RuntimeException {
 
     private static String nonNull(String text) {
         return text == null ? "" : text;
+    }
+
+    /**
+     * "what: why" as one sentence. The library's and the server's texts are sentences of their
+     * own, and {@code what} may end with a full stop (a server's "Resource not found."): its
+     * closing punctuation is dropped before the colon, as the library's own one-line message
+     * does, so that no message reads "found.: the". An empty {@code why} leaves {@code what}
+     * alone rather than a dangling colon.
+     */
+    static String message(String what, String why) {
+        String head = stripClosingPunctuation(what);
+        String tail = why.strip();
+        if (tail.isEmpty()) {
+            return head;
+        }
+        if (head.isEmpty()) {
+            return tail;
+        }
+        return head + ": " + tail;
+    }
+
+    private static String stripClosingPunctuation(String text) {
+        int end = text.length();
+        while (end > 0 && (".:;,".indexOf(text.charAt(end - 1)) >= 0 || Character.isWhitespace(text.charAt(end - 1)))) {
+            end--;
+        }
+        return text.substring(0, end);
     }
 
     /** The outcome class; never {@link Status#OK}. */

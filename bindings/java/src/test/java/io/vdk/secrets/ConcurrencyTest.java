@@ -30,7 +30,7 @@ class ConcurrencyTest extends ServiceTestBase {
                     for (int i = 0; i < 10; i++) {
                         Map<String, Object> secrets = Map.of("thread", (long) thread, "round", (long) i, "text", "v-" + i);
                         client.writeSecrets(job, "team-c", secrets);
-                        assertEquals(secrets, client.readSecrets(job, "team-c"));
+                        assertEquals(secrets, client.readSecrets(job, "team-c").toMap());
                         done++;
                     }
                     return done;

@@ -24,17 +24,22 @@ class JobSecretsTest extends ServiceTestBase {
         assertEquals(0.5, secrets.get("ratio", null, Duration.ofSeconds(5)));
         assertEquals(new BigInteger("18446744073709551615"), secrets.get("big"));
         assertNull(secrets.get("nothing", "fallback"), "a secret set to null is null, not the default");
-        assertEquals(Map.of("list", List.of(1L, "two")), secrets.get("nested"));
+        // Objects come back as Secrets, which print masked like the whole map.
+        Object nested = secrets.get("nested");
+        assertEquals(Secrets.copyOf(Map.of("list", List.of(1L, "two"))), nested);
+        assertEquals("{list=[***, ***]}", nested.toString());
         Secrets all = secrets.getAll();
         assertEquals(6, all.size());
         assertFalse(all.toString().contains("sk-abc123"));
-        all.put("changed", "locally"); // a copy: the handle's cache is unaffected
+        assertThrows(UnsupportedOperationException.class, () -> all.names().remove("api-key"));
+        all.toMap().put("changed", "locally"); // a copy: neither the Secrets nor the handle changes
+        assertFalse(all.contains("changed"));
         assertNull(secrets.get("changed"));
         secrets.delete("port");
         secrets.delete("port"); // absent: no error
         assertEquals("none", secrets.get("port", "none"));
         secrets.setAll(Map.of("only", "one"));
-        assertEquals(Map.of("only", "one"), secrets.getAll(Duration.ofSeconds(5)));
+        assertEquals(Secrets.copyOf(Map.of("only", "one")), secrets.getAll(Duration.ofSeconds(5)));
         secrets.refresh();
         secrets.refresh(Duration.ofSeconds(5));
         assertEquals("one", secrets.get("only"));
@@ -58,7 +63,7 @@ class JobSecretsTest extends ServiceTestBase {
         }
         // The memory store is shared by the process: a new handle sees the same data.
         try (JobSecrets again = JobSecrets.create(job, "team-m", config)) {
-            assertEquals(Map.of("only", "one"), again.getAll());
+            assertEquals(Map.of("only", "one"), again.getAll().toMap());
         }
     }
 
@@ -71,7 +76,7 @@ class JobSecretsTest extends ServiceTestBase {
                 SecretsClient client = SecretsClient.create(config)) {
             assertEquals("control-service", secrets.backend());
             exerciseEveryMethod(secrets);
-            assertEquals(Map.of("only", "one"), client.readSecrets(job, "team-j"), "written to the service");
+            assertEquals(Map.of("only", "one"), client.readSecrets(job, "team-j").toMap(), "written to the service");
             assertEquals("one", other.get("only"));
             client.writeSecrets(job, "team-j", Map.of("only", "two"));
             assertEquals("one", other.get("only"), "cached");

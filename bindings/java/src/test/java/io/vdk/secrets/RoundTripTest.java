@@ -44,15 +44,21 @@ class RoundTripTest extends ServiceTestBase {
             String job = job("roundtrip");
             client.writeSecrets(job, "team-a", secrets);
             Secrets read = client.readSecrets(job, "team-a");
-            assertEquals(secrets, read);
-            assertEquals(Long.class, read.get("two-to-the-60").getClass());
-            assertEquals(1L << 60, read.get("two-to-the-60"));
-            assertEquals(BigInteger.class, read.get("u64-max").getClass());
-            assertEquals(Double.class, read.get("double-whole").getClass());
-            assertTrue(read.containsKey("null"));
-            assertNull(read.get("null"));
-            assertEquals(LinkedHashMap.class, read.get("nested").getClass());
-            assertEquals(ArrayList.class, read.get("list").getClass());
+            assertEquals(secrets, read.toMap());
+            assertEquals(Long.class, read.getObject("two-to-the-60").getClass());
+            assertEquals(1L << 60, read.getLong("two-to-the-60"));
+            assertEquals(BigInteger.class, read.getObject("u64-max").getClass());
+            assertEquals(Double.class, read.getObject("double-whole").getClass());
+            assertTrue(read.contains("null"));
+            assertNull(read.getObject("null"));
+            assertEquals(Secrets.class, read.getObject("nested").getClass());
+            assertTrue(read.getObject("list") instanceof List);
+            // toMap: plain, mutable Java collections at every depth.
+            Map<String, Object> plain = read.toMap();
+            assertEquals(LinkedHashMap.class, plain.getClass());
+            assertEquals(LinkedHashMap.class, plain.get("nested").getClass());
+            assertEquals(ArrayList.class, plain.get("list").getClass());
+            assertEquals(LinkedHashMap.class, ((List<?>) ((Map<?, ?>) plain.get("nested")).get("tags")).get(3).getClass());
         }
     }
 
@@ -69,12 +75,12 @@ class RoundTripTest extends ServiceTestBase {
             String job = job("widen");
             client.writeSecrets(job, "team-a", secrets);
             Secrets read = client.readSecrets(job, "team-a");
-            assertEquals(7L, read.get("int"));
-            assertEquals(8L, read.get("short"));
-            assertEquals(9L, read.get("byte"));
-            assertEquals(1.5, read.get("float"));
-            assertEquals(-12L, read.get("small-big-integer"));
-            assertEquals(List.of("only"), read.get("set"));
+            assertEquals(7L, read.getObject("int"));
+            assertEquals(8L, read.getObject("short"));
+            assertEquals(9L, read.getObject("byte"));
+            assertEquals(1.5, read.getObject("float"));
+            assertEquals(-12L, read.getObject("small-big-integer"));
+            assertEquals(List.of("only"), read.getObject("set"));
         }
     }
 
@@ -114,7 +120,7 @@ class RoundTripTest extends ServiceTestBase {
             InvalidArgumentException deep = assertThrows(InvalidArgumentException.class,
                     () -> client.writeSecrets(job, "team-a", cyclic));
             assertTrue(deep.getMessage().contains("nested"), deep.getMessage());
-            assertEquals(Map.of("keep", "me"), client.readSecrets(job, "team-a"), "nothing was written");
+            assertEquals(Map.of("keep", "me"), client.readSecrets(job, "team-a").toMap(), "nothing was written");
         }
     }
 
@@ -130,7 +136,7 @@ class RoundTripTest extends ServiceTestBase {
 
     @Test
     void toStringMasksSecretsAndToken() {
-        Secrets secrets = new Secrets(Map.of("api-key", "sk-abc123"));
+        Secrets secrets = Secrets.copyOf(Map.of("api-key", "sk-abc123"));
         assertEquals("{api-key=***}", secrets.toString());
         SecretsConfig config = service.config().build();
         assertFalse(config.toString().contains(service.apiToken), config.toString());

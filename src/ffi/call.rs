@@ -1,0 +1,296 @@
+//! `VdkCall`: one asynchronous call, its cancellation, and the thread that runs completions.
+//!
+//! A starting function spawns the call's future on the global runtime and returns. When the
+//! future ends, its outcome goes to the completion thread, which runs the caller's callback:
+//! never inside the starting function, never on a runtime worker, so a slow callback delays
+//! other callbacks but no I/O, timer or deadline. `vdk_call_cancel` races the future for the
+//! outcome through one atomic: the winner decides what the callback reports, exactly once.
+//!
+//! Handles are `Arc<VdkCall>` behind a raw pointer: the caller holds one reference (until
+//! `vdk_call_free`), the library another (until the callback has returned), so either may go
+//! first.
+
+use std::ffi::{c_char, c_void};
+use std::future::Future;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+
+use super::{guard, into_c_string, VdkError, VdkStatus};
+use crate::error::{Error, Result};
+use crate::runtime;
+use crate::secret::SecretBuffer;
+
+/// Receives the outcome of one started call, exactly once, on the library's completion
+/// thread.
+///
+/// - `user_data`: as given to the starting function.
+/// - `call`: the call's handle, borrowed for the duration of the callback (the pointer stored
+///   in `*out_call`, if one was asked for); it may be cancelled or freed from here.
+/// - On success `status` is `VDK_STATUS_OK`, `error` is NULL and `result_json` is the call's
+///   result or NULL (see each starting function). On failure `result_json` is NULL and `error`
+///   is set; a cancelled call reports `VDK_STATUS_CANCELLED`.
+/// - `result_json` (free with `vdk_string_free`) and `error` (free with `vdk_error_free`) are
+///   owned by the callback.
+///
+/// It must return normally (no C++ exception, no `longjmp` out of it). It may call blocking
+/// `vdk_` functions; they hold up later completions while they run.
+pub type VdkCompletion = Option<
+    extern "C" fn(
+        user_data: *mut c_void,
+        call: *mut VdkCall,
+        status: VdkStatus,
+        result_json: *mut c_char,
+        error: *mut VdkError,
+    ),
+>;
+
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const CANCELLED: u8 = 2;
+
+/// One started asynchronous call. Reference-counted and internally synchronised: cancel and
+/// free are safe from any thread at any time before the caller's own `vdk_call_free`,
+/// including from inside the completion.
+pub struct VdkCall {
+    outcome: AtomicU8,
+    /// Set right after spawning; `None` until then (a cancel in that window is caught by the
+    /// starting function, which checks `outcome` after storing the handle).
+    abort: Mutex<Option<tokio::task::AbortHandle>>,
+    completion: extern "C" fn(*mut c_void, *mut VdkCall, VdkStatus, *mut c_char, *mut VdkError),
+    user_data: UserData,
+    /// Names the operation in the error of a cancelled call.
+    operation: &'static str,
+    writes: bool,
+    generation: u64,
+}
+
+/// The caller's pointer, handed back untouched on the completion thread.
+#[derive(Clone, Copy)]
+struct UserData(*mut c_void);
+// SAFETY: the library never dereferences it; the caller chose to hand it to another thread
+// by starting an asynchronous call (documented on every starting function).
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+/// What a completion reports, as C sees it.
+struct Outcome {
+    status: VdkStatus,
+    result_json: *mut c_char,
+    error: *mut VdkError,
+}
+// SAFETY: both pointers are fresh allocations owned by this value until the callback takes
+// them; nothing else refers to them.
+unsafe impl Send for Outcome {}
+
+struct Completion {
+    call: Arc<VdkCall>,
+    outcome: Outcome,
+}
+
+/// What the call's future produces: the JSON to hand over (or none), or an error.
+pub(crate) type CallResult = Result<Option<SecretBuffer>>;
+
+/// The completion thread of the current fork generation. A forked child gets its own on
+/// first use; the parent's calls never complete there.
+fn completions() -> Option<Sender<Completion>> {
+    static CURRENT: Mutex<Option<(u64, Sender<Completion>)>> = Mutex::new(None);
+    let generation = runtime::fork_generation();
+    let mut current = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((g, sender)) = current.as_ref() {
+        if *g == generation {
+            return Some(sender.clone());
+        }
+    }
+    let (sender, receiver) = channel::<Completion>();
+    let spawned = std::thread::Builder::new()
+        .name("vdk-secrets-completion".into())
+        .spawn(move || {
+            for Completion { call, outcome } in receiver {
+                let handle = Arc::as_ptr(&call) as *mut VdkCall;
+                (call.completion)(
+                    call.user_data.0,
+                    handle,
+                    outcome.status,
+                    outcome.result_json,
+                    outcome.error,
+                );
+                // The library's reference ends once the callback has returned.
+                drop(call);
+            }
+        });
+    if spawned.is_err() {
+        return None;
+    }
+    if let Some((_, stale)) = current.replace((generation, sender.clone())) {
+        // The parent's sender, in a forked child: kept, never used.
+        runtime::retire(Box::new(Mutex::new(stale)));
+    }
+    Some(sender)
+}
+
+impl VdkCall {
+    /// Claims the outcome for `claim` (FINISHED or CANCELLED); false if it was already taken.
+    fn claim(&self, claim: u8) -> bool {
+        self.outcome
+            .compare_exchange(RUNNING, claim, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    fn deliver(self: &Arc<Self>, result: CallResult) {
+        if self.generation != runtime::fork_generation() {
+            return; // a forked child never sees the parent's completions
+        }
+        let outcome = to_outcome(result);
+        match completions() {
+            Some(sender) => {
+                if let Err(unsent) = sender.send(Completion {
+                    call: self.clone(),
+                    outcome,
+                }) {
+                    free_outcome(unsent.0.outcome);
+                }
+            }
+            None => free_outcome(outcome),
+        }
+    }
+}
+
+fn to_outcome(result: CallResult) -> Outcome {
+    let error_outcome = |error: Error| Outcome {
+        status: VdkStatus::from(error.status()),
+        result_json: std::ptr::null_mut(),
+        error: super::into_handle(VdkError::new(error)),
+    };
+    match result {
+        Ok(None) => Outcome {
+            status: VdkStatus::VDK_STATUS_OK,
+            result_json: std::ptr::null_mut(),
+            error: std::ptr::null_mut(),
+        },
+        Ok(Some(json)) => match into_c_string(&json) {
+            Ok(text) => Outcome {
+                status: VdkStatus::VDK_STATUS_OK,
+                result_json: text,
+                error: std::ptr::null_mut(),
+            },
+            Err(error) => error_outcome(error),
+        },
+        Err(error) => error_outcome(error),
+    }
+}
+
+/// An outcome that no callback will receive (the thread could not start): freed, wiped.
+fn free_outcome(outcome: Outcome) {
+    super::string::vdk_string_free(outcome.result_json);
+    super::error::vdk_error_free(outcome.error);
+}
+
+/// The arguments every starting function ends with, as C passed them.
+pub(crate) struct Receiver {
+    pub completion: VdkCompletion,
+    pub user_data: *mut c_void,
+    pub out_call: *mut *mut VdkCall,
+}
+
+/// Starts `future` as an asynchronous call: validates the completion, writes `*out_call`,
+/// spawns, and returns. Nothing is started when this fails.
+pub(crate) fn start<F>(operation: &'static str, writes: bool, receiver: Receiver, future: F) -> Result<()>
+where
+    F: Future<Output = CallResult> + Send + 'static,
+{
+    let Receiver {
+        completion,
+        user_data,
+        out_call,
+    } = receiver;
+    let completion = completion.ok_or_else(|| Error::invalid_argument("completion is NULL"))?;
+    let handle = runtime::handle()?;
+    // The completion thread is started here, so that a failure to start it fails the start.
+    completions().ok_or_else(|| {
+        Error::configuration("cannot start the completion thread").with_consequences("No call was started.")
+    })?;
+    let call = Arc::new(VdkCall {
+        outcome: AtomicU8::new(RUNNING),
+        abort: Mutex::new(None),
+        completion,
+        user_data: UserData(user_data),
+        operation,
+        writes,
+        generation: runtime::fork_generation(),
+    });
+    if !out_call.is_null() {
+        // SAFETY: the caller provides writable storage; written before the call can complete.
+        unsafe { *out_call = Arc::into_raw(call.clone()) as *mut VdkCall };
+    }
+    let task_call = call.clone();
+    let task = handle.spawn(async move {
+        let result = future.await;
+        if task_call.claim(FINISHED) {
+            task_call.deliver(result);
+        }
+        // Otherwise it was cancelled first, and that was reported; the result is dropped (and
+        // with it any secret, wiped).
+    });
+    *call.abort.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
+    if call.outcome.load(Ordering::Acquire) == CANCELLED {
+        task.abort(); // cancelled before the abort handle was stored
+    }
+    Ok(())
+}
+
+/// Cancels a call in flight: its request is dropped (the connection closed if a request was
+/// under way), no retry starts, and the completion reports `VDK_STATUS_CANCELLED` (for a
+/// write, its error says the service may or may not have applied it). Never runs or waits for
+/// the completion.
+///
+/// Returns true when the completion will report `VDK_STATUS_CANCELLED`; false when the outcome
+/// was already known (the call had finished), or `call` is NULL.
+///
+/// - `call`: a handle from a starting function's `out_call`, not yet freed with
+///   `vdk_call_free`, or the `call` a completion receives (during the callback). Safe from any
+///   thread, any number of times.
+///
+/// Cancelling a call that leads a token exchange or a cache fill shared with other calls does
+/// not fail those calls: one of them takes over.
+#[no_mangle]
+pub extern "C" fn vdk_call_cancel(call: *const VdkCall) -> bool {
+    guard(false, || {
+        // SAFETY: NULL or a live handle per the contract: the caller's reference or, inside the
+        // completion, the library's.
+        let Some(call) = (unsafe { call.as_ref() }) else {
+            return false;
+        };
+        if !call.claim(CANCELLED) {
+            return false;
+        }
+        if let Some(abort) = call.abort.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            abort.abort();
+        }
+        // Report at once: the aborted task may be mid-poll on a worker; its result, if any,
+        // loses the race above and is dropped.
+        // SAFETY: `call` came from `Arc::into_raw` (or is the library's own pointer, which
+        // stays alive while the callback runs): taking another reference is sound.
+        let shared = unsafe {
+            let ptr = call as *const VdkCall;
+            Arc::increment_strong_count(ptr);
+            Arc::from_raw(ptr)
+        };
+        shared.deliver(Err(Error::cancelled(call.operation, call.writes)));
+        true
+    })
+}
+
+/// Releases the caller's reference to a call. Does not cancel it: the completion still runs
+/// (the library keeps its own reference until then). NULL is fine. The pointer must not be
+/// used by the caller afterwards (the `call` argument of a running completion stays valid
+/// until that completion returns).
+#[no_mangle]
+pub extern "C" fn vdk_call_free(call: *mut VdkCall) {
+    guard((), || {
+        if !call.is_null() {
+            // SAFETY: `call` was written to `*out_call` by `Arc::into_raw` and is freed once.
+            drop(unsafe { Arc::from_raw(call as *const VdkCall) });
+        }
+    })
+}
