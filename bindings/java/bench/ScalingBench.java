@@ -27,6 +27,7 @@ public final class ScalingBench {
         try (SecretsClient client = SecretsClient.create(
                 SecretsConfig.builder().controlServiceRestApiUrl(url).build())) {
             Secrets secrets = client.readSecrets(job, team);
+            java.util.Map<String, Object> plain = secrets.toMap();
             int length = client.readSecretsJson(job, team).length();
             Runnable call;
             switch (op) {
@@ -41,7 +42,7 @@ public final class ScalingBench {
                     };
                     break;
                 case "write":
-                    call = () -> client.writeSecrets("scale-write-java-" + size, team, secrets);
+                    call = () -> client.writeSecrets("scale-write-java-" + size, team, plain);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown op " + op);

@@ -6,8 +6,8 @@
 //
 //	go run ./bench/scaling -url URL -op read|read-json|write|decode -size 1MB -calls 50
 //
-// read: ReadSecrets (a map); read-json: ReadSecretsJSON (the bytes); write: WriteSecrets of
-// the map as read, to scale-write-go-SIZE; decode: encoding/json of the read bytes into a
+// read: ReadSecrets (a Secrets map); read-json: ReadSecretsJSON (the bytes); write:
+// WriteSecrets of the map as encoding/json decodes it, to scale-write-go-SIZE; decode: encoding/json of the read bytes into a
 // map[string]any, no call.
 package main
 
@@ -43,18 +43,22 @@ func main() {
 	ctx := context.Background()
 	job, team := "scale-"+*size, "bench-team"
 	secrets, err := client.ReadSecrets(ctx, job, team)
-	if err != nil || len(secrets) < 3 {
-		log.Fatalf("read: %v (%d secrets)", err, len(secrets))
+	if err != nil || secrets.Len() < 3 {
+		log.Fatalf("read: %v (%d secrets)", err, secrets.Len())
 	}
 	raw, err := client.ReadSecretsJSON(ctx, job, team)
 	if err != nil {
+		log.Fatal(err)
+	}
+	var plain map[string]any // what a Go caller writes
+	if err := json.Unmarshal(raw, &plain); err != nil {
 		log.Fatal(err)
 	}
 	var call func()
 	switch *op {
 	case "read":
 		call = func() {
-			if m, err := client.ReadSecrets(ctx, job, team); err != nil || len(m) != len(secrets) {
+			if m, err := client.ReadSecrets(ctx, job, team); err != nil || m.Len() != secrets.Len() {
 				log.Fatalf("read: %v", err)
 			}
 		}
@@ -66,14 +70,14 @@ func main() {
 		}
 	case "write":
 		call = func() {
-			if err := client.WriteSecrets(ctx, "scale-write-go-"+*size, team, secrets); err != nil {
+			if err := client.WriteSecrets(ctx, "scale-write-go-"+*size, team, plain); err != nil {
 				log.Fatalf("write: %v", err)
 			}
 		}
 	case "decode":
 		call = func() {
 			var m map[string]any
-			if err := json.Unmarshal(raw, &m); err != nil || len(m) != len(secrets) {
+			if err := json.Unmarshal(raw, &m); err != nil || len(m) != secrets.Len() {
 				log.Fatalf("decode: %v", err)
 			}
 		}
