@@ -52,11 +52,9 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- tools -----------------------------------------------------------------------------------
 need_apt=()
 command -v wrk >/dev/null || need_apt+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import vdk.plugin.control_cli_plugin' 2>/dev/null; then
   python3 -m venv "$venv"
   echo 'setuptools<70' >"$work/constraints.txt"
@@ -87,39 +85,10 @@ svc=$(sed -n 's/^listening on //p' "$work/service.out")
 "$work/read_bench" cold "{\"control_service_rest_api_url\": \"$svc\"}" seed >/dev/null # stores the 3-secret map
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ngx=$work/nginx
-mkdir -p "$ngx/www$(dirname $path)" "$ngx/tmp"
-curl -sf "$svc$path" >"$ngx/www$path" # the service's own answer, byte for byte
-nginx_port=$(free_port)
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  keepalive_timeout 65;
-  keepalive_requests 100000000;
-  client_body_temp_path $ngx/tmp/body;
-  proxy_temp_path $ngx/tmp/proxy;
-  fastcgi_temp_path $ngx/tmp/fastcgi;
-  uwsgi_temp_path $ngx/tmp/uwsgi;
-  scgi_temp_path $ngx/tmp/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $ngx/www;
-  }
-}
-EOF
-chmod a+x "$work"
-chmod -R a+rX "$ngx"
-"$nginx_bin" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" &
-pids+=($!)
-nginx_url=http://127.0.0.1:$nginx_port
-for _ in $(seq 1 100); do curl -sf "$nginx_url$path" >/dev/null && break; sleep 0.1; done
-cmp -s <(curl -sf "$nginx_url$path") <(curl -sf "$svc$path") || { echo "nginx does not serve the same answer" >&2; exit 1; }
+# shellcheck source=benches/lib/nginx.sh
+. benches/lib/nginx.sh
+start_nginx "$work" "$path" "$svc"
+pids+=("$nginx_pid")
 log "service $svc (pid $service_pid), nginx $nginx_url"
 
 # --- reads -----------------------------------------------------------------------------------

@@ -15,8 +15,15 @@
 #      (benches/upstream_python.py). Every ratio is taken within a round, then the median over
 #      rounds is reported with its range: this machine's speed drifts by more than the
 #      differences being measured, and interleaving cancels the drift.
-# Installs wrk (Debian) and the Python client (PyPI venv, setuptools<70) when missing. Prints a
-# markdown table; raw per-round lines go to target/bench-sequential.raw.txt.
+#   3. the same rounds also run 16 calling threads (Rust API, C ABI, wrk -t2 -c16) and the
+#      upstream Python client at 1, 4 and 16 threads (its best is the comparison);
+#   3b. the asynchronous C ABI driven from one C thread with 1, 16, 64 and 256 calls in flight
+#      (benches/c/read_bench.c async), beside wrk -t1 -cN at the same counts, same rounds;
+#   4. cancel-to-callback latency (200 cancels of calls waiting on a slow answer), cold start to
+#      the first read (20 processes each: C, C with a token exchange, Python) and
+#      the RSS of a C process over 1,000,000 cached gets and up to 100,000 network reads.
+# Installs wrk (Debian) and the Python client (PyPI venv, setuptools<70) when missing. Prints
+# markdown tables; raw per-round lines go to target/bench-sequential.raw.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -41,7 +48,7 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -I include benches/c/read_bench.c
   -L "$release" -lvdk_secrets -Wl,-rpath,"$release" -o "$work/read_bench"
 cc -O2 -Wall -Wextra -Werror -o "$work/bare_client" benches/c/bare_client.c
 
-"$release/vdk-control-service" >"$work/service.out" &
+"$release/vdk-control-service" --enable-faults >"$work/service.out" &
 service_pid=$!
 for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/service.out")
@@ -51,6 +58,11 @@ path=/data-jobs/for-team/bench-team/jobs/bench-job/deployments/TODO/secrets
 echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 # Also writes the 3-secret map the rounds below read.
 VDK_BENCH_URL=$url "$rust_bench" --bench | grep -v '^server'
+
+# shellcheck source=benches/lib/nginx.sh
+. benches/lib/nginx.sh
+start_nginx "$work" "$path" "$url"
+trap 'kill $service_pid $nginx_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 raw=$root/target/bench-sequential.raw.txt
 : >"$raw"
@@ -74,8 +86,62 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "$round bare-c $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
   line=$("$venv/bin/python" benches/upstream_python.py "$url" "${VDK_BENCH_PY_CALLS:-3000}" 1)
   echo "$round python $(echo "$line" | awk '{print $3, $9}')" >>"$raw"
+  # 16 calling threads (wrk: 16 connections on 2 threads); Python at 1, 4 and 16 threads.
+  { time wrk -t2 -c16 -d"${SECONDS_PER_ROUND}s" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  echo "$round wrk-16 $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+  line=$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=16 VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
+    VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
+  echo "$round rust-16 $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+  line=$("$work/read_bench" read "$url" 16 "$SECONDS_PER_ROUND" 1 | grep RESULT)
+  echo "$round c-abi-16 $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+  for n in 1 4 16; do
+    line=$("$venv/bin/python" benches/matrix_python.py read "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
+    echo "$round python-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+  done
+  # The asynchronous C ABI from one thread, and wrk with one thread, at the same counts.
+  for n in ${VDK_BENCH_IN_FLIGHT:-1 16 64 256}; do
+    line=$("$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
+    echo "$round c-async-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+    { time wrk -t1 -c"$n" -d"${SECONDS_PER_ROUND}s" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+    requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+    echo "$round wrk-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+  done
+  # The same against nginx at the counts the target names.
+  for n in 16 64; do
+    line=$("$work/read_bench" async "$nginx_url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
+    echo "$round c-async-nginx-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+    { time wrk -t1 -c"$n" -d"${SECONDS_PER_ROUND}s" "$nginx_url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+    requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+    echo "$round wrk-nginx-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+  done
   echo "round $round/$ROUNDS done" >&2
 done
+
+# Cold start (20 processes each) and RSS, once.
+head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/api-token"
+"$release/vdk-control-service" --api-token-file "$work/api-token" >"$work/auth.out" &
+auth_pid=$!
+trap 'kill $service_pid $nginx_pid $auth_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do grep -q '^listening on ' "$work/auth.out" && break; sleep 0.1; done
+auth=$(sed -n 's/^listening on //p' "$work/auth.out")
+token_config=$(printf '{"control_service_rest_api_url": "%s", "api_token": "%s", "api_token_authorization_url": "%s/oauth/token"}' \
+  "$auth" "$(cat "$work/api-token")" "$auth")
+"$work/read_bench" cold "$token_config" seed >/dev/null
+cold_c=$("$work/read_bench" spawn 20 "$work/read_bench" cold "{\"control_service_rest_api_url\": \"$url\"}" | grep RESULT)
+cold_token=$("$work/read_bench" spawn 20 "$work/read_bench" cold "$token_config" | grep RESULT)
+cold_py=$("$work/read_bench" spawn 20 "$venv/bin/python" benches/matrix_python.py cold "$url" | grep RESULT)
+echo
+echo "Cold start to the first read done, median of 20 processes: C $(echo "$cold_c" | field median_ms) ms," \
+  "C with a token exchange first $(echo "$cold_token" | field median_ms) ms, upstream Python $(echo "$cold_py" | field median_ms) ms."
+echo
+echo "Cancel to callback, 200 cancels of reads waiting on a 5 s answer: $("$work/read_bench" cancel "$url" 200 | grep RESULT)"
+echo
+echo "RSS of a C process (VmRSS KiB, threads):"
+"$work/read_bench" rss "$url" 1000000 100000 "${VDK_BENCH_RSS_SECONDS:-120}" | grep '^RSS '
 
 python3 - "$raw" <<'EOF'
 import statistics, sys
@@ -101,4 +167,26 @@ for c in clients:
     cpu_py = [rows[r]["python"][1] / rows[r][c][1] for r in rows]
     print(f"| {names[c]} | {med(rps):,.0f} | {1e6 / med(rps):.1f} | {spread(cpu, '{:.1f}')} | {spread(vs_wrk, '{:.0f}%')} "
           f"| {spread(vs_py, '{:.1f}x')} | {spread(cpu_py, '{:.1f}x')} less |")
+print("\nThe asynchronous C ABI, one C thread keeping N calls in flight, beside wrk -t1 -cN in the same rounds.\n")
+print("| in flight | C async reads/s | client CPU µs per read | wrk -t1 -cN reads/s | C async vs wrk |")
+print("| ---: | ---: | ---: | ---: | ---: |")
+for server, prefix, wrk_prefix in [("local service", "c-async-", "wrk-c"), ("nginx", "c-async-nginx-", "wrk-nginx-c")]:
+    counts = sorted({int(c[len(prefix):]) for r in rows for c in rows[r] if c.startswith(prefix) and c[len(prefix):].isdigit()})
+    for n in counts:
+        rps = [rows[r][f"{prefix}{n}"][0] for r in rows]
+        cpu = [rows[r][f"{prefix}{n}"][1] for r in rows]
+        wrk = [rows[r][f"{wrk_prefix}{n}"][0] for r in rows]
+        ratio = [rows[r][f"{prefix}{n}"][0] / rows[r][f"{wrk_prefix}{n}"][0] for r in rows]
+        print(f"| {n} ({server}) | {med(rps):,.0f} | {spread(cpu, '{:.1f}')} | {med(wrk):,.0f} | {spread(ratio, '{:.2f}x')} |")
+print("\n16 calling threads (wrk: -t2 -c16), same rounds; Python's best of 1, 4 and 16 threads in each round.\n")
+print("| client | reads/s | client CPU µs per read | reads/s vs Python's best | reads/s vs wrk -t2 -c16 |")
+print("| --- | ---: | ---: | ---: | ---: |")
+best = {r: max(rows[r][f"python-{n}"][0] for n in (1, 4, 16)) for r in rows}
+for c, name in [("rust-16", "Rust API, 16 threads"), ("c-abi-16", "C ABI, 16 threads"), ("wrk-16", "wrk -t2 -c16"),
+                ("python-1", "upstream Python, 1 thread"), ("python-4", "upstream Python, 4 threads"), ("python-16", "upstream Python, 16 threads")]:
+    rps = [rows[r][c][0] for r in rows]
+    cpu = [rows[r][c][1] for r in rows]
+    vs_best = [rows[r][c][0] / best[r] for r in rows]
+    vs_wrk = [rows[r][c][0] / rows[r]["wrk-16"][0] * 100 for r in rows]
+    print(f"| {name} | {med(rps):,.0f} | {spread(cpu, '{:.1f}')} | {spread(vs_best, '{:.1f}x')} | {spread(vs_wrk, '{:.0f}%')} |")
 EOF

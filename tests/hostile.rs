@@ -43,6 +43,14 @@ unsafe impl GlobalAlloc for LargestAllocation {
 #[global_allocator]
 static ALLOCATOR: LargestAllocation = LargestAllocation;
 
+/// Every test here takes this lock: one of them measures the whole process's CPU time, which
+/// another test's servers would add to.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Accepts connections for ever, each served on its own thread by `handle(stream, index)`.
 fn serve(handle: impl Fn(TcpStream, usize) + Send + Sync + 'static) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -116,6 +124,7 @@ static SERVER_CPU_MICROS: AtomicUsize = AtomicUsize::new(0);
 
 #[test]
 fn any_retry_after_ends_the_call_with_the_last_service_error_before_the_deadline() {
+    let _serial = one_at_a_time();
     for retry_after in [
         "18446744073709551615",
         "9223372036854775807",
@@ -154,7 +163,7 @@ fn any_retry_after_ends_the_call_with_the_last_service_error_before_the_deadline
     }
 }
 
-/// `100 Continue` every millisecond, never a final answer.
+/// `100 Continue` every 5 ms, never a final answer.
 fn endless_interim_answers() -> String {
     serve(|stream, _| {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -166,7 +175,7 @@ fn endless_interim_answers() -> String {
             if (&stream).write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
                 break; // the client gave up and closed
             }
-            std::thread::sleep(Duration::from_millis(1));
+            std::thread::sleep(Duration::from_millis(5));
         }
         let spent = cpu(libc::RUSAGE_THREAD).as_micros() as usize;
         SERVER_CPU_MICROS.fetch_add(spent, Ordering::SeqCst);
@@ -201,6 +210,7 @@ fn assert_ends_in(url: &str, extra: serde_json::Value, expected: Duration) {
 /// One test for both cases: CPU is measured for the whole process, so nothing else may run.
 #[test]
 fn endless_interim_answers_end_at_the_read_timeout_or_the_deadline_without_spinning() {
+    let _serial = one_at_a_time();
     let url = endless_interim_answers();
     assert_ends_in(
         &url,
@@ -244,6 +254,7 @@ fn server_with_stale_bytes() -> String {
 
 #[test]
 fn bytes_on_an_idle_connection_never_answer_a_later_request() {
+    let _serial = one_at_a_time();
     let url = server_with_stale_bytes();
     // No retries at all: replacing the poisoned connection must not need one.
     let c = client(
@@ -261,6 +272,7 @@ fn bytes_on_an_idle_connection_never_answer_a_later_request() {
 
 #[test]
 fn a_content_length_never_sizes_a_buffer() {
+    let _serial = one_at_a_time();
     const DECLARED: usize = 64 << 20;
     let url = serve(|stream, _| {
         let mut reader = BufReader::new(stream.try_clone().unwrap());

@@ -27,4 +27,8 @@ step "Java binding (mvn -B verify, example)"
 bindings/java/test.sh
 step "quickstart, end to end"
 examples/quickstart.sh
+step "release build (packaging/release.sh: x86_64 and aarch64, glibc 2.17)"
+packaging/release.sh target/release-out
+step "release consumers (C, Go, Java from the release only, no Rust; aarch64 under qemu-user)"
+packaging/test-consumers.sh target/release-out
 printf '\nrun-all: %d passed, 0 failed\n' "$steps"

@@ -6,6 +6,12 @@
  *        reads/s, p50 us, p99 us and client CPU us per read (getrusage, all threads).
  *   read_bench writes URL THREADS SECONDS ROUNDS  the same with PUTs of the 3-secret map, each
  *        thread writing a job of its own (bench-write-N).
+ *   read_bench async URL INFLIGHT SECONDS ROUNDS   INFLIGHT asynchronous reads kept in flight by
+ *        one thread: the main thread starts them, each completion starts the next one
+ *        (completions run on the library's one completion thread). Prints reads/s, p50/p99
+ *        (start to completion) and client CPU per read, medians over rounds.
+ *   read_bench cancel URL RUNS                    cancel-to-callback latency of RUNS reads
+ *        of a job that answers after 5 s (fault-slow-5000): median and p99 in microseconds.
  *   read_bench cold  CONFIG_JSON [seed]           creates a client from CONFIG_JSON, reads once,
  *        prints CLOCK_MONOTONIC ns when the read is done (the parent took the start time);
  *        with "seed", writes the 3-secret map first (to prepare a fresh service).
@@ -166,6 +172,137 @@ static int mode_concurrent(const char *url, int threads, double seconds, int rou
   return 0;
 }
 
+/* --- asynchronous calls ------------------------------------------------------------------ */
+
+struct async_run {
+  VdkClient *client;
+  long long deadline;
+  long long *lat;
+  long n, cap, in_flight, failed;
+  pthread_mutex_t lock;
+  pthread_cond_t idle;
+};
+
+struct async_slot {
+  struct async_run *run;
+  long long started;
+};
+
+static void async_start(struct async_slot *slot);
+
+static void async_done(void *user_data, VdkCall *call, VdkStatus status, char *json, VdkError *error) {
+  (void)call;
+  struct async_slot *slot = user_data;
+  struct async_run *run = slot->run;
+  long long now = now_ns();
+  vdk_string_free(json);
+  vdk_error_free(error);
+  /* Only the completion thread touches the latency array; the lock guards the count. */
+  pthread_mutex_lock(&run->lock);
+  if (status != VDK_STATUS_OK) run->failed++;
+  if (run->n == run->cap) {
+    run->cap *= 2;
+    run->lat = realloc(run->lat, run->cap * sizeof *run->lat);
+    if (!run->lat) die("realloc", NULL);
+  }
+  run->lat[run->n++] = now - slot->started;
+  int again = now < run->deadline;
+  if (!again && --run->in_flight == 0) pthread_cond_signal(&run->idle);
+  pthread_mutex_unlock(&run->lock);
+  if (again) async_start(slot);
+}
+
+static void async_start(struct async_slot *slot) {
+  slot->started = now_ns();
+  VdkError *error = NULL;
+  if (vdk_client_read_secrets_async(slot->run->client, JOB, TEAM, 0, async_done, slot, NULL, &error) != VDK_STATUS_OK)
+    die("vdk_client_read_secrets_async", error);
+}
+
+static int mode_async(const char *url, int in_flight, double seconds, int rounds) {
+  VdkClient *client = new_client(url_config(url));
+  for (int i = 0; i < 200; i++) read_once(client);
+  double *rps = calloc(rounds, sizeof *rps), *p50 = calloc(rounds, sizeof *p50),
+         *p99 = calloc(rounds, sizeof *p99), *cpu = calloc(rounds, sizeof *cpu);
+  struct async_slot *slots = calloc(in_flight, sizeof *slots);
+  struct async_run run = {.client = client, .cap = 1 << 16};
+  run.lat = malloc(run.cap * sizeof *run.lat);
+  pthread_mutex_init(&run.lock, NULL);
+  pthread_cond_init(&run.idle, NULL);
+  for (int r = 0; r < rounds; r++) {
+    run.n = 0;
+    run.failed = 0;
+    run.in_flight = in_flight;
+    long long t0 = now_ns();
+    double c0 = cpu_us();
+    run.deadline = t0 + (long long)(seconds * 1e9);
+    for (int i = 0; i < in_flight; i++) {
+      slots[i].run = &run;
+      async_start(&slots[i]);
+    }
+    pthread_mutex_lock(&run.lock);
+    while (run.in_flight > 0) pthread_cond_wait(&run.idle, &run.lock);
+    pthread_mutex_unlock(&run.lock);
+    double wall = (now_ns() - t0) / 1e9, used = cpu_us() - c0;
+    if (run.failed) fprintf(stderr, "%ld calls failed\n", run.failed);
+    qsort(run.lat, run.n, sizeof *run.lat, cmp_ll);
+    rps[r] = run.n / wall;
+    p50[r] = run.lat[run.n / 2] / 1e3;
+    p99[r] = run.lat[(long)(run.n * 0.99)] / 1e3;
+    cpu[r] = used / run.n;
+  }
+  printf("RESULT rps=%.0f p50=%.1f p99=%.1f cpu=%.1f\n", median(rps, rounds), median(p50, rounds),
+         median(p99, rounds), median(cpu, rounds));
+  vdk_client_free(client);
+  return 0;
+}
+
+struct cancel_wait {
+  pthread_mutex_t lock;
+  pthread_cond_t done;
+  long long at;
+};
+
+static void cancel_done(void *user_data, VdkCall *call, VdkStatus status, char *json, VdkError *error) {
+  (void)call;
+  (void)status;
+  struct cancel_wait *w = user_data;
+  vdk_string_free(json);
+  vdk_error_free(error);
+  pthread_mutex_lock(&w->lock);
+  w->at = now_ns();
+  pthread_cond_signal(&w->done);
+  pthread_mutex_unlock(&w->lock);
+}
+
+static int mode_cancel(const char *url, int runs) {
+  VdkClient *client = new_client(url_config(url));
+  long long *lat = calloc(runs, sizeof *lat);
+  struct cancel_wait w = {.at = 0};
+  pthread_mutex_init(&w.lock, NULL);
+  pthread_cond_init(&w.done, NULL);
+  for (int i = 0; i < runs; i++) {
+    char job[64];
+    snprintf(job, sizeof job, "fault-slow-5000-bench-%d", i);
+    VdkCall *call = NULL;
+    w.at = 0;
+    if (vdk_client_read_secrets_async(client, job, TEAM, 0, cancel_done, &w, &call, NULL) != VDK_STATUS_OK)
+      die("vdk_client_read_secrets_async", NULL);
+    usleep(20000); /* the request is out, waiting for the slow answer */
+    long long asked = now_ns();
+    vdk_call_cancel(call);
+    pthread_mutex_lock(&w.lock);
+    while (w.at == 0) pthread_cond_wait(&w.done, &w.lock);
+    lat[i] = w.at - asked;
+    pthread_mutex_unlock(&w.lock);
+    vdk_call_free(call);
+  }
+  qsort(lat, runs, sizeof *lat, cmp_ll);
+  printf("RESULT median_us=%.1f p99_us=%.1f runs=%d\n", lat[runs / 2] / 1e3, lat[(long)(runs * 0.99)] / 1e3, runs);
+  vdk_client_free(client);
+  return 0;
+}
+
 static int mode_cold(const char *config, int seed) {
   VdkClient *client = new_client(config);
   VdkError *error = NULL;
@@ -254,6 +391,8 @@ int main(int argc, char **argv) {
     return mode_concurrent(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]), 0);
   if (argc >= 6 && !strcmp(argv[1], "writes"))
     return mode_concurrent(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]), 1);
+  if (argc >= 6 && !strcmp(argv[1], "async")) return mode_async(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]));
+  if (argc >= 4 && !strcmp(argv[1], "cancel")) return mode_cancel(argv[2], atoi(argv[3]));
   if (argc >= 3 && !strcmp(argv[1], "cold")) return mode_cold(argv[2], argc >= 4 && !strcmp(argv[3], "seed"));
   if (argc >= 4 && !strcmp(argv[1], "spawn")) return mode_spawn(atoi(argv[2]), argv + 3);
   if (argc >= 6 && !strcmp(argv[1], "rss")) return mode_rss(argv[2], atol(argv[3]), atol(argv[4]), atof(argv[5]));

@@ -1,19 +1,9 @@
 package vdksecrets
 
-// The link line: the static library built by `cargo build --release -p vdk-secrets`, then the
-// system libraries it needs. The -l list is the output of
-//
-//	cargo rustc --release -p vdk-secrets --lib --crate-type staticlib -- --print native-static-libs
-//
-// on x86_64 Linux with Rust 1.95 ("native-static-libs: -lgcc_s -lutil -lrt -lpthread -lm -ldl
-// -lc"). Re-run it after changing the Rust toolchain or the crate's dependencies, and on other
-// platforms, and update the `linux` line (or add one for your GOOS).
+// How the library is found and linked is in link_*.go: link_workspace.go in this repository,
+// link_dynamic.go with -tags vdk_dynamic; a release swaps in the prebuilt static libraries.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libvdk_secrets.a
-#cgo linux LDFLAGS: -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-
 #include "vdkgo.h"
 */
 import "C"

@@ -18,7 +18,6 @@ step "cargo: libvdk_secrets, libvdk_secrets_jni, vdk-control-service"
 step "mvn -B verify"
 (cd "$here" && mvn -B verify)
 
-step "example against a fresh local Control Service"
 work="$(mktemp -d)"
 service_pid=""
 cleanup() {
@@ -26,6 +25,21 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+step "a jar without this platform's native library does not build"
+# From a copy, so target/classes here (which holds the library) cannot satisfy the check.
+mkdir "$work/no-native" && cp -r "$here/pom.xml" "$here/src" "$work/no-native/"
+if (cd "$work/no-native" && mvn -B -q -DskipTests -Dvdk.skipCargo=true -Dcargo.target.dir="$work/empty" \
+    package >"$work/no-native.txt" 2>&1); then
+  echo "the jar built without a native library for this platform" >&2
+  exit 1
+fi
+grep -q 'The jar would hold no native library for this platform' "$work/no-native.txt" || {
+  cat "$work/no-native.txt" >&2
+  exit 1
+}
+
+step "example against a fresh local Control Service"
 echo "example-token-$RANDOM$RANDOM" > "$work/token"
 mkfifo "$work/out"
 "$release/vdk-control-service" --listen 127.0.0.1:0 --api-token-file "$work/token" > "$work/out" &

@@ -150,6 +150,18 @@ fn sigkill_during_writes_never_loses_or_corrupts_the_map() {
             })
         };
 
+        // Until one write has been acknowledged, the write time is unknown: on a loaded machine
+        // a guessed window can end before any write does, round after round. So until then a
+        // round waits for its first acknowledgement (bounded) before drawing the kill moment.
+        if tally.acknowledged == 0 {
+            let waited = Instant::now();
+            while acked.load(Ordering::SeqCst) == 0
+                && !writer.is_finished()
+                && waited.elapsed() < Duration::from_secs(20)
+            {
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
         // A random moment: usually within the first few writes (the window follows the
         // measured write time), sometimes during the very first one.
         let mean_write_us = (tally.write_time.as_micros() as u64)

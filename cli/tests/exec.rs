@@ -116,9 +116,16 @@ fn with_inherited_state(cmd: &mut Command, leaked: &File) {
                 libc::sigaddset(&mut blocked, signal);
             }
             libc::sigprocmask(libc::SIG_SETMASK, &blocked, std::ptr::null_mut());
-            // dup2 clears close-on-exec on the new descriptors.
-            libc::dup2(fd, 7);
-            libc::dup2(fd, 9);
+            // dup2 clears close-on-exec on the new descriptors, except when the file already
+            // has that number (the test process is busy; any number may be free): then clear
+            // it by hand.
+            for target in [7, 9] {
+                if fd == target {
+                    libc::fcntl(target, libc::F_SETFD, 0);
+                } else {
+                    libc::dup2(fd, target);
+                }
+            }
             Ok(())
         });
     }

@@ -40,4 +40,17 @@ static inline const char *need(const char *name) {
   return value;
 }
 
+#ifdef _GNU_SOURCE
+#include <stdarg.h>
+/* A new string formatted like printf (the caller frees it); aborts when out of memory. */
+static inline char *fmt(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  char *out = NULL;
+  if (vasprintf(&out, format, args) < 0) abort();
+  va_end(args);
+  return out;
+}
+#endif
+
 #endif

@@ -20,14 +20,6 @@
 static const char *url, *token_url, *api_token;
 static double cancel_bound;
 
-static char *fmt(const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  char *out = NULL;
-  if (vasprintf(&out, format, args) < 0) abort();
-  va_end(args);
-  return out;
-}
 
 static VdkClient *make_client(const char *base, bool with_token, const char *extra) {
   char *config = with_token

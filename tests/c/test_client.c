@@ -21,14 +21,6 @@
 static const char *url, *token_url, *api_token, *tls_url, *ca_path, *echo_url;
 
 
-static char *fmt(const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  char *out = NULL;
-  if (vasprintf(&out, format, args) < 0) abort();
-  va_end(args);
-  return out;
-}
 
 /* Fast retries so fault tests end quickly; `extra` adds keys (starts with a comma or is ""). */
 static VdkClient *make_client(const char *base, bool with_token, const char *extra) {

@@ -11,7 +11,7 @@ root=$(cd "$here/../../.." && pwd)
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
 
-# Same link line as the #cgo LDFLAGS in ../cgo.go.
+# Same link line as the #cgo LDFLAGS in ../link_workspace.go.
 cc -O2 -std=c99 -Wall -Wextra -Werror -I"$root/include" "$here/cached_get.c" \
   "$root/target/release/libvdk_secrets.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc \
   -o "$build/cached_get"
