@@ -177,7 +177,8 @@ VdkStatus vdk_client_new(const char *config_json,
 // `vdk_client_new` does from JSON. Reads the environment at this call only.
 VdkStatus vdk_client_new_from_env(struct VdkClient **out_client, struct VdkError **out_error);
 
-// Reads a job's secrets: a JSON object, `{}` when none are stored.
+// Reads a job's secrets: a JSON object, `{}` when none are stored, in canonical compact form
+// (keys sorted at every level, the last of duplicate keys kept; README, "Canonical JSON").
 //
 // Blocks the calling thread until the answer, an error, or the configured deadline
 // (`control_http_deadline_seconds`). Must not be called from a thread of an async runtime

@@ -16,6 +16,7 @@ use crate::http::{Answer, Endpoint, RequestSpec, Transport};
 use crate::redact::MIN_SECRET_CHARS;
 use crate::runtime;
 use crate::secret::SecretMap;
+use crate::secret_json::SecretJson;
 
 /// A client of one Control Service. Cheap to clone; clones share the connection pool and the
 /// access token. Safe to use from any number of threads and tasks at once.
@@ -260,6 +261,73 @@ impl SecretsClient {
         hidden.extend(known.string_values(MIN_SECRET_CHARS));
         self.call(Method::PUT, &path, Some(body), "write secrets", &hidden, deadline)
             .await?;
+        Ok(())
+    }
+
+    /// The job's secrets as canonical compact JSON (what `SecretMap::to_json` would write),
+    /// validated as `read_secrets` validates but without building a map: for callers that
+    /// hand JSON on. Blocking, on the global runtime.
+    pub fn read_secrets_json_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        deadline: Option<Instant>,
+    ) -> Result<SecretJson> {
+        runtime::block_on(self.read_json_on_runtime(job_name, team_name, deadline))?
+    }
+
+    /// `write_secrets_blocking` of a map held as JSON text.
+    pub fn write_secrets_json_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretJson,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        runtime::block_on(self.write_json_on_runtime(job_name, team_name, secrets, deadline))?
+    }
+
+    /// `read_secrets_json_blocking` for code already running on the library's runtime.
+    pub(crate) async fn read_json_on_runtime(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        deadline: Option<Instant>,
+    ) -> Result<SecretJson> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        let path = self.secrets_path(job_name, team_name)?;
+        let operation = "read secrets";
+        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
+        SecretJson::from_body(answer.body).map_err(|e| {
+            Error::new(
+                Status::Protocol,
+                format!("Failed to {operation}"),
+                format!("the Control Service's answer is not a secrets object: {e}"),
+            )
+        })
+    }
+
+    /// `write_secrets_json_blocking` for code already running on the library's runtime.
+    pub(crate) async fn write_json_on_runtime(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretJson,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
+        let path = self.secrets_path(job_name, team_name)?;
+        let values = secrets.string_values(MIN_SECRET_CHARS);
+        let hidden = values.as_strs();
+        self.call(
+            Method::PUT,
+            &path,
+            Some(secrets.shared_bytes()),
+            "write secrets",
+            &hidden,
+            deadline,
+        )
+        .await?;
         Ok(())
     }
 

@@ -337,7 +337,8 @@ impl Transport {
             return Err(Failure::Fatal(too_large(spec, limit)));
         }
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
-        let initial = declared.unwrap_or(0).min(limit).min(INITIAL_BODY_CAPACITY);
+        let expected = declared.unwrap_or(0).min(limit);
+        let initial = expected.min(INITIAL_BODY_CAPACITY);
         let mut body = SecretBuffer::with_capacity(initial as usize);
         let mut response = response;
         loop {
@@ -347,11 +348,17 @@ impl Transport {
                 Err(e) if success => return Err(self.exchange_failure(e, spec)),
                 Err(_) => break, // a broken error body still leaves its status
             };
-            if body.len() as u64 + chunk.len() as u64 > limit {
+            let total = body.len() as u64 + chunk.len() as u64;
+            if total > limit {
                 if success {
                     return Err(Failure::Fatal(too_large(spec, limit)));
                 }
                 break; // enough of an error body to explain it
+            }
+            if total > body.capacity() as u64 {
+                // The server has sent a full initial buffer: trust its declared length (within
+                // the limit) for one allocation rather than a chain of doubling copies.
+                body.reserve_total(expected as usize);
             }
             body.extend_from_slice(&chunk);
         }

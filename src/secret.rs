@@ -32,7 +32,7 @@ impl SecretString {
 
 impl Drop for SecretString {
     fn drop(&mut self) {
-        self.0.zeroize();
+        wipe_string(&mut self.0);
     }
 }
 
@@ -72,13 +72,29 @@ impl SecretBuffer {
         self.0.is_empty()
     }
 
+    pub fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    /// Grows the allocation to hold `total` bytes in all (wiping the old one), if it is smaller.
+    pub fn reserve_total(&mut self, total: usize) {
+        if total > self.0.capacity() {
+            let mut grown = Vec::with_capacity(total);
+            grown.extend_from_slice(&self.0);
+            wipe_vec(&mut self.0);
+            self.0 = grown;
+        }
+    }
+
+    /// Wipes the content; the capacity stays.
+    pub fn clear(&mut self) {
+        wipe_vec(&mut self.0);
+    }
+
     pub fn extend_from_slice(&mut self, data: &[u8]) {
         let needed = self.0.len() + data.len();
         if needed > self.0.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(self.0.capacity() * 2).max(64));
-            grown.extend_from_slice(&self.0);
-            self.0.zeroize();
-            self.0 = grown;
+            self.reserve_total(needed.max(self.0.capacity() * 2).max(64));
         }
         self.0.extend_from_slice(data);
     }
@@ -86,8 +102,23 @@ impl SecretBuffer {
 
 impl Drop for SecretBuffer {
     fn drop(&mut self) {
-        self.0.zeroize();
+        wipe_vec(&mut self.0);
     }
+}
+
+/// Zeroes a vector's whole allocation (spare capacity included) and empties it. The slice
+/// forms of `zeroize` are a `memset` behind an optimisation barrier; `Vec::zeroize` writes
+/// byte by byte, which costs more than parsing at the sizes secrets maps reach.
+pub(crate) fn wipe_vec(bytes: &mut Vec<u8>) {
+    bytes.as_mut_slice().zeroize();
+    bytes.spare_capacity_mut().zeroize();
+    bytes.clear();
+}
+
+/// [`wipe_vec`] for a string.
+pub(crate) fn wipe_string(text: &mut String) {
+    // SAFETY: the string is left empty, which is valid UTF-8.
+    wipe_vec(unsafe { text.as_mut_vec() });
 }
 
 impl fmt::Debug for SecretBuffer {
@@ -119,7 +150,7 @@ pub fn scrub_value(value: &mut Value) {
         Value::Null => {}
         Value::Bool(b) => *b = false,
         Value::Number(n) => *n = Number::from(0u8),
-        Value::String(s) => s.zeroize(),
+        Value::String(s) => wipe_string(s),
         Value::Array(items) => items.iter_mut().for_each(scrub_value),
         Value::Object(map) => scrub_map(map),
     }
@@ -128,7 +159,7 @@ pub fn scrub_value(value: &mut Value) {
 fn scrub_map(map: &mut Map<String, Value>) {
     map.values_mut().for_each(scrub_value);
     for (mut key, _) in std::mem::take(map) {
-        key.zeroize();
+        wipe_string(&mut key);
     }
 }
 

@@ -74,12 +74,16 @@ unsafe impl GlobalAlloc for Scanning {
 #[global_allocator]
 static ALLOCATOR: Scanning = Scanning;
 
+/// The tests share the allocator's counters: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn ok(status: VdkStatus) {
     assert_eq!(status, VdkStatus::VDK_STATUS_OK);
 }
 
 #[test]
 fn secrets_are_wiped_before_their_memory_is_freed() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     // Inputs are static C literals, so the test itself frees no copy of the secret.
     let mut secrets: *mut VdkJobSecrets = ptr::null_mut();
     ok(vdk_job_secrets_new(
@@ -143,10 +147,83 @@ fn secrets_are_wiped_before_their_memory_is_freed() {
     );
 }
 
+/// The text form of a map (issue 15): every path of `SecretJson` — taken over as a body, copied
+/// in order, sorted, a value rewritten through `Value`, an escaped key sent through the map —
+/// and its string values, and a C write that fails after parsing. Strings holding the secret
+/// are escaped only where no `Value` decodes them (serde_json decodes escapes in a scratch
+/// buffer of its own, which it does not wipe).
+#[test]
+fn secrets_json_is_wiped_before_its_memory_is_freed() {
+    use vdk_secrets::ffi::client::{vdk_client_free, vdk_client_new, vdk_client_write_secrets, VdkClient};
+    use vdk_secrets::{SecretBuffer, SecretJson};
+
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let inputs: [&[u8]; 6] = [
+        // Canonical: a body is taken over as it is.
+        br#"{"a":"sk-canary-7f3a9c1d\nline","b":{"c":["sk-canary-7f3a9c1d",1]}}"#,
+        // Whitespace: copied member by member.
+        br#"{ "a" : "sk-canary-7f3a9c1d\nline" , "b":"x" }"#,
+        // Keys out of order, a duplicate: sorted.
+        br#"{"b":"sk-canary-7f3a9c1d\tx","a":"y","b":"sk-canary-7f3a9c1d"}"#,
+        // A value that is not canonical: rewritten through `Value`.
+        br#"{"a":[ "sk-canary-7f3a9c1d", 1E5 ],"b":{"d":1,"c":"sk-canary-7f3a9c1d"}}"#,
+        // An escaped key: the whole map goes through `SecretMap`.
+        br#"{"\u0061":"sk-canary-7f3a9c1d","b":2}"#,
+        // Not an object.
+        br#"["sk-canary-7f3a9c1d"]"#,
+    ];
+    let mut client: *mut VdkClient = ptr::null_mut();
+    ok(vdk_client_new(
+        c"{\"control_service_rest_api_url\":\"http://127.0.0.1:9\"}".as_ptr(),
+        &mut client,
+        ptr::null_mut(),
+    ));
+    let freed_before = FREED_WITH_SECRET.load(Ordering::SeqCst);
+    let scanned_before = SCANNED.load(Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
+    for _ in 0..20 {
+        for input in inputs {
+            let from_text = SecretJson::from_json(input);
+            let mut body = SecretBuffer::with_capacity(input.len() + 1);
+            body.extend_from_slice(input);
+            let from_body = SecretJson::from_body(body);
+            assert_eq!(from_text.is_ok(), from_body.is_ok());
+            if let (Ok(json), Ok(_)) = (&from_text, &from_body) {
+                let values = json.string_values(4);
+                assert!(values.as_strs().iter().any(|s| s.contains("sk-canary-7f3a9c1d")));
+                drop(values);
+                drop(json.clone());
+            }
+        }
+        // Parsed for C, then refused before anything is sent (an empty job name).
+        let status = vdk_client_write_secrets(
+            client,
+            c"".as_ptr(),
+            c"team".as_ptr(),
+            c"{\"b\":\"sk-canary-7f3a9c1d\\nx\",\"a\":[ \"sk-canary-7f3a9c1d\" ]}".as_ptr(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
+        assert_eq!(status, VdkStatus::VDK_STATUS_INVALID_ARGUMENT);
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    vdk_client_free(client);
+    assert!(
+        SCANNED.load(Ordering::SeqCst) - scanned_before > 500,
+        "the allocator saw the traffic"
+    );
+    assert_eq!(
+        FREED_WITH_SECRET.load(Ordering::SeqCst) - freed_before,
+        0,
+        "blocks freed with the secret still in them"
+    );
+}
+
 /// C code may write into a returned string (`strtok` writes NULs into it): the whole allocation
 /// is still wiped and freed with the size it was allocated with.
 #[test]
 fn strings_cut_short_by_the_caller_are_wiped_and_freed_whole() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let mut secrets: *mut VdkJobSecrets = ptr::null_mut();
     ok(vdk_job_secrets_new(
         c"strtok-job".as_ptr(),

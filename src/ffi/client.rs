@@ -10,15 +10,15 @@ use super::{
 use crate::client::SecretsClient;
 use crate::config::Config;
 use crate::error::Error;
-use crate::secret::SecretMap;
+use crate::secret_json::SecretJson;
 
 /// A client of one Control Service. Thread-safe: any number of threads may use one client at
 /// once, sharing its connection pool and access token. Created by `vdk_client_new` or
 /// `vdk_client_new_from_env`, released by `vdk_client_free`.
 pub struct VdkClient(SecretsClient);
 
-fn parse_secrets(json: &str, name: &str) -> Result<SecretMap, Error> {
-    SecretMap::from_json(json.as_bytes()).map_err(|e| Error::invalid_argument(format!("{name}: {e}")))
+fn parse_secrets(json: &str, name: &str) -> Result<SecretJson, Error> {
+    SecretJson::from_json(json.as_bytes()).map_err(|e| Error::invalid_argument(format!("{name}: {e}")))
 }
 
 /// Creates a client from a JSON object of configuration keys (see the README's configuration
@@ -61,7 +61,8 @@ pub extern "C" fn vdk_client_new_from_env(out_client: *mut *mut VdkClient, out_e
     })
 }
 
-/// Reads a job's secrets: a JSON object, `{}` when none are stored.
+/// Reads a job's secrets: a JSON object, `{}` when none are stored, in canonical compact form
+/// (keys sorted at every level, the last of duplicate keys kept; README, "Canonical JSON").
 ///
 /// Blocks the calling thread until the answer, an error, or the configured deadline
 /// (`control_http_deadline_seconds`). Must not be called from a thread of an async runtime
@@ -101,10 +102,11 @@ pub extern "C" fn vdk_client_read_secrets_with_timeout(
         let job = unsafe { str_arg(job_name, "job_name") }?;
         let team = unsafe { str_arg(team_name, "team_name") }?;
         require_out(out_secrets_json, "out_secrets_json")?;
+        // Validated and brought to canonical form as text: no map is built for C.
         let secrets = client
             .0
-            .read_secrets_blocking(job, team, deadline_from_timeout(timeout_ms))?;
-        let json = into_c_string(&secrets.to_json())?;
+            .read_secrets_json_blocking(job, team, deadline_from_timeout(timeout_ms))?;
+        let json = into_c_string(secrets.as_bytes())?;
         // SAFETY: checked non-null above.
         unsafe { *out_secrets_json = json };
         Ok(())
@@ -164,9 +166,9 @@ pub extern "C" fn vdk_client_write_secrets_with_timeout(
         let secrets = parse_secrets(text, "secrets_json")?;
         client
             .0
-            .write_secrets_blocking(job, team, &secrets, deadline_from_timeout(timeout_ms))?;
+            .write_secrets_json_blocking(job, team, &secrets, deadline_from_timeout(timeout_ms))?;
         if !out_written_json.is_null() {
-            let json = into_c_string(&secrets.to_json())?;
+            let json = into_c_string(secrets.as_bytes())?;
             // SAFETY: checked non-null.
             unsafe { *out_written_json = json };
         }
@@ -215,8 +217,8 @@ pub extern "C" fn vdk_client_read_secrets_async(
             out_call,
         };
         start("read secrets", false, receiver, async move {
-            let secrets = client.read_on_runtime(&job, &team, &SecretMap::new(), deadline).await?;
-            Ok(Some(secrets.to_json()))
+            let secrets = client.read_json_on_runtime(&job, &team, deadline).await?;
+            Ok(Some(secrets.to_buffer()))
         })
     })
 }
@@ -254,10 +256,8 @@ pub extern "C" fn vdk_client_write_secrets_async(
             out_call,
         };
         start("write secrets", true, receiver, async move {
-            client
-                .write_on_runtime(&job, &team, &secrets, &SecretMap::new(), deadline)
-                .await?;
-            Ok(Some(secrets.to_json()))
+            client.write_json_on_runtime(&job, &team, &secrets, deadline).await?;
+            Ok(Some(secrets.to_buffer()))
         })
     })
 }

@@ -24,7 +24,6 @@ use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{Error, Status};
-use crate::secret::SecretBuffer;
 
 pub use call::{VdkCall, VdkCompletion};
 pub use error::VdkError;
@@ -164,14 +163,15 @@ pub(crate) fn deadline_from_timeout(timeout_ms: u32) -> Option<std::time::Instan
 }
 
 /// Hands JSON to C as a new NUL-terminated string for `vdk_string_free`.
-pub(crate) fn into_c_string(json: &SecretBuffer) -> Result<*mut c_char, Error> {
-    if json.as_bytes().contains(&0) {
+pub(crate) fn into_c_string(json: &(impl AsRef<[u8]> + ?Sized)) -> Result<*mut c_char, Error> {
+    let json = json.as_ref();
+    if memchr::memchr(0, json).is_some() {
         return Err(Error::new(
             Status::Protocol,
             "Cannot return the result",
             "it holds a NUL byte",
         ));
     }
-    string::alloc_c_string(json.as_bytes())
+    string::alloc_c_string(json)
         .ok_or_else(|| Error::new(Status::ServiceError, "Cannot return the result", "out of memory"))
 }

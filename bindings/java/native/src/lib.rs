@@ -124,6 +124,28 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientRead<'l>(
     })
 }
 
+/// The job's secrets as canonical compact JSON text: no map is built on either side.
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientReadJson<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    job: JString<'l>,
+    team: JString<'l>,
+    timeout_nanos: jlong,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        // SAFETY: the handle is live for the duration of the call (see NativeHandle.java).
+        let client = unsafe { client_ref(handle) }?;
+        let job = name_arg(env, &job, "jobName")?;
+        let team = name_arg(env, &team, "teamName")?;
+        let secrets = client.read_secrets_json_blocking(&job, &team, deadline(timeout_nanos)?)?;
+        // Validated UTF-8 from the start: this never fails.
+        let text = std::str::from_utf8(secrets.as_bytes()).unwrap_or_default();
+        Ok(new_string(env, text)?)
+    })
+}
+
 #[no_mangle]
 pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientWrite<'l>(
     mut env: EnvUnowned<'l>,

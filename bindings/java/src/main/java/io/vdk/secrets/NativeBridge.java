@@ -17,6 +17,8 @@ final class NativeBridge {
 
     static native Map<String, Object> clientRead(long client, String jobName, String teamName, long timeoutNanos);
 
+    static native String clientReadJson(long client, String jobName, String teamName, long timeoutNanos);
+
     static native void clientWrite(long client, String jobName, String teamName, Map<String, ?> secrets,
             long timeoutNanos);
 

@@ -72,6 +72,22 @@ public final class SecretsClient implements AutoCloseable {
     }
 
     /**
+     * The job's secrets as JSON text ({@code {}} when none are stored), within the configured
+     * deadline: compact, keys sorted at every level, numbers with their exact digits. No map is
+     * built, in Java or in the native library: for callers that hand the JSON on or decode it
+     * with their own JSON library. The text is an immutable {@code String} the JVM keeps until
+     * it is collected; prefer {@link #readSecrets(String, String)} when that matters.
+     */
+    public String readSecretsJson(String jobName, String teamName) {
+        return readJson(jobName, teamName, Checks.CONFIGURED_DEADLINE);
+    }
+
+    /** {@link #readSecretsJson(String, String)} bounded by {@code timeout} (retries included) instead of the configured deadline. */
+    public String readSecretsJson(String jobName, String teamName, Duration timeout) {
+        return readJson(jobName, teamName, Checks.timeoutNanos(timeout));
+    }
+
+    /**
      * Replaces the job's whole secrets map. Values: {@code String}, {@code Long}/{@code Integer}/
      * {@code Short}/{@code Byte}, {@code BigInteger} (up to 2^64-1), {@code Double}/{@code Float}
      * (finite), {@code Boolean}, {@code null}, nested {@code Map<String, ?>} and
@@ -94,6 +110,18 @@ public final class SecretsClient implements AutoCloseable {
         long pointer = handle.acquire();
         try {
             return Secrets.fromNative(NativeBridge.clientRead(pointer, jobName, teamName, timeoutNanos));
+        } finally {
+            handle.release();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private String readJson(String jobName, String teamName, long timeoutNanos) {
+        Checks.notNull(jobName, "jobName");
+        Checks.notNull(teamName, "teamName");
+        long pointer = handle.acquire();
+        try {
+            return NativeBridge.clientReadJson(pointer, jobName, teamName, timeoutNanos);
         } finally {
             handle.release();
             Reference.reachabilityFence(this);

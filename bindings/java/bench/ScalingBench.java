@@ -1,0 +1,61 @@
+import io.vdk.secrets.Secrets;
+import io.vdk.secrets.SecretsClient;
+import io.vdk.secrets.SecretsConfig;
+import java.lang.management.ManagementFactory;
+
+/**
+ * The Java binding's part of benches/scaling.sh (issue 15): sequential reads and writes of the
+ * maps benches/c/scaling_bench.c seeds (jobs scale-SIZE). Prints
+ * {@code RESULT client=java op=.. size=.. calls=.. cpu=.. wall=..} (µs per call; process CPU
+ * from the OperatingSystemMXBean, JIT and GC included), after as many warm-up calls (the JIT).
+ *
+ *   java -cp <classes of this>:bindings/java/target/classes ScalingBench URL read|read-json|write SIZE CALLS
+ *
+ * read: readSecrets (a Secrets map); read-json: readSecretsJson (the text); write: writeSecrets
+ * of the map as read, to scale-write-java-SIZE.
+ */
+public final class ScalingBench {
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0], op = args[1], size = args[2];
+        int calls = Integer.parseInt(args[3]);
+        String job = "scale-" + size, team = "bench-team";
+        try (SecretsClient client = SecretsClient.create(
+                SecretsConfig.builder().controlServiceRestApiUrl(url).build())) {
+            Secrets secrets = client.readSecrets(job, team);
+            java.util.Map<String, Object> plain = secrets.toMap();
+            int length = client.readSecretsJson(job, team).length();
+            Runnable call;
+            switch (op) {
+                case "read":
+                    call = () -> {
+                        if (client.readSecrets(job, team).size() != secrets.size()) throw new AssertionError("short read");
+                    };
+                    break;
+                case "read-json":
+                    call = () -> {
+                        if (client.readSecretsJson(job, team).length() != length) throw new AssertionError("short read");
+                    };
+                    break;
+                case "write":
+                    call = () -> client.writeSecrets("scale-write-java-" + size, team, plain);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown op " + op);
+            }
+            for (int i = 0; i < calls; i++) {
+                call.run();
+            }
+            long w0 = System.nanoTime(), c0 = cpuNanos();
+            for (int i = 0; i < calls; i++) {
+                call.run();
+            }
+            double wall = (System.nanoTime() - w0) / 1e3 / calls, cpu = (cpuNanos() - c0) / 1e3 / calls;
+            System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f%n", op, size, calls, cpu, wall);
+        }
+    }
+}
