@@ -163,7 +163,9 @@ pub fn cancel(id: jlong) {
 /// The outcome of the finished call `id` as Java sees it: the result object (`default_value`
 /// for an absent secret, null for writes), or the library's error (thrown by the caller).
 pub fn take<'l>(env: &mut Env<'l>, id: jlong, default_value: JObject<'l>) -> Res<JObject<'l>> {
-    let outcome = match calls().remove(&id) {
+    // Bound first: the map's lock must be released before the arms below (one locks again).
+    let slot = calls().remove(&id);
+    let outcome = match slot {
         Some(Slot::Done(outcome)) => outcome,
         Some(running @ Slot::Running(_)) => {
             calls().insert(id, running);

@@ -3,6 +3,8 @@ package io.vdk.secrets;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -166,6 +168,24 @@ class AsyncTest extends ServiceTestBase {
             assertTrue(failure(future) instanceof java.util.concurrent.TimeoutException);
             // orTimeout completes the future the binding returned, which cancels the native call.
             assertNotNull(server.awaitClosed(2_000), "the abandoned call closed its connection");
+        }
+    }
+
+    @Test
+    void callsInFlightShareTheCappedConnections() throws Exception {
+        try (SilentServer server = new SilentServer();
+                SecretsClient client = SecretsClient.create(server.config().controlHttpMaxConnections(2).build())) {
+            List<CompletableFuture<Secrets>> futures = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                futures.add(client.readSecretsAsync("never-answered", "t"));
+            }
+            assertNotNull(server.awaitRequest(10_000));
+            assertNotNull(server.awaitRequest(10_000));
+            assertNull(server.awaitRequest(300), "a third request while two are in flight");
+            assertEquals(2, server.connectionCount());
+            futures.forEach(f -> f.cancel(true));
+            assertNotNull(server.awaitClosed(2_000));
+            assertNotNull(server.awaitClosed(2_000));
         }
     }
 
