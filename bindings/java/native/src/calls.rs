@@ -160,6 +160,11 @@ pub fn cancel(id: jlong) {
     drop(slot);
 }
 
+/// Calls started and not yet ended by `take` or `cancel` (tests check that none is left over).
+pub fn in_flight() -> usize {
+    calls().len()
+}
+
 /// The outcome of the finished call `id` as Java sees it: the result object (`default_value`
 /// for an absent secret, null for writes), or the library's error (thrown by the caller).
 pub fn take<'l>(env: &mut Env<'l>, id: jlong, default_value: JObject<'l>) -> Res<JObject<'l>> {

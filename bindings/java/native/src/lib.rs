@@ -574,6 +574,15 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_callsAwaitEvents<'l>(
     })
 }
 
+/// Native calls not yet ended by `callTake` or `callCancel` (for tests: none may leak).
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_callsInFlight<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+) -> jint {
+    entry(&mut env, |_| Ok(i32::try_from(calls::in_flight()).unwrap_or(i32::MAX)))
+}
+
 /// The library's exception for a call its caller cancelled (not thrown), worded by the core.
 #[no_mangle]
 pub extern "system" fn Java_io_vdk_secrets_NativeBridge_cancelledException<'l>(

@@ -70,6 +70,9 @@ final class NativeBridge {
 
     static native void callCancel(long callId);
 
+    /** Native calls not yet ended by callTake or callCancel (tests: none may leak). */
+    static native int callsInFlight();
+
     /** Blocks until events arrive; fills ids with ready calls and returns how many. */
     static native int callsAwaitEvents(long[] ids);
 

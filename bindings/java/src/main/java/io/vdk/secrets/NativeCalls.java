@@ -74,6 +74,11 @@ final class NativeCalls {
         Dispatcher.THREAD.getClass();
     }
 
+    /** Calls started and not yet handed on by the dispatcher or abandoned (tests: none may leak). */
+    static int pendingCount() {
+        return PENDING.size();
+    }
+
     /** Whether the caller is the dispatcher thread (which must not wait for its own queue). */
     static boolean onDispatcher() {
         return Thread.currentThread() == Dispatcher.THREAD;

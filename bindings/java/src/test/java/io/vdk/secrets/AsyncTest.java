@@ -189,6 +189,62 @@ class AsyncTest extends ServiceTestBase {
         }
     }
 
+    /** Every started call ended natively (take or cancel) and left the dispatcher's table. */
+    private static void assertNoCallLeft() throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while ((NativeBridge.callsInFlight() != 0 || NativeCalls.pendingCount() != 0) && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, NativeBridge.callsInFlight(), "native calls left over");
+        assertEquals(0, NativeCalls.pendingCount(), "Java calls left over");
+    }
+
+    @Test
+    void cancelRacingCompletionFromManyThreadsEndsEveryCallOnce() throws Exception {
+        ExecutorService cancellers = Executors.newFixedThreadPool(4);
+        try (SecretsClient client = SecretsClient.create(service.config().build())) {
+            String job = job("race");
+            client.writeSecrets(job, "t", Map.of("k", "v"));
+            List<CompletableFuture<Secrets>> futures = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger callbacks = new java.util.concurrent.atomic.AtomicInteger();
+            List<CompletableFuture<?>> observed = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                CompletableFuture<Secrets> future = client.readSecretsAsync(job, "t", i % 2 == 0 ? OWN : NativeCalls.DEFAULT_EXECUTOR);
+                futures.add(future);
+                observed.add(future.handle((v, e) -> callbacks.incrementAndGet()));
+                int delayMicros = (i * 37) % 2000;
+                cancellers.execute(() -> {
+                    java.util.concurrent.locks.LockSupport.parkNanos(delayMicros * 1000L);
+                    future.cancel(true);
+                });
+            }
+            CompletableFuture.allOf(observed.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+            assertEquals(futures.size(), callbacks.get(), "each future completed exactly once");
+            for (CompletableFuture<Secrets> future : futures) {
+                if (!future.isCancelled()) {
+                    assertEquals("v", future.join().getString("k"));
+                }
+            }
+        } finally {
+            cancellers.shutdownNow();
+        }
+        assertNoCallLeft();
+    }
+
+    @Test
+    void cancelledCallsInFlightLeaveNothingBehind() throws Exception {
+        try (SilentServer server = new SilentServer();
+                SecretsClient client = SecretsClient.create(server.config().build())) {
+            List<CompletableFuture<Secrets>> futures = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                futures.add(client.readSecretsAsync("never-answered", "t"));
+            }
+            assertNotNull(server.awaitRequest(10_000));
+            futures.forEach(f -> f.cancel(true));
+        }
+        assertNoCallLeft();
+    }
+
     @Test
     void manyCallsInFlightFromOneThread() throws Exception {
         try (SecretsClient client = SecretsClient.create(service.config().build())) {
