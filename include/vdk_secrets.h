@@ -9,6 +9,23 @@
 #include <stddef.h>
 #define VDK_SECRETS_ABI_VERSION 1
 
+// Secrets shorter than this are not looked for: `"true"`-like short values would mask words
+// of the server's text and hide little.
+#define MIN_SECRET_CHARS 4
+
+// A text that ends with at least this many leading characters of a secret is taken to be a
+// secret cut short, and masked. Fewer are left alone: three characters say little about a
+// secret, and masking every text that ends in a common letter would make errors unreadable.
+#define MIN_TAIL_CHARS 4
+
+// Server texts longer than this are cut: an error message is not a place for a page.
+#define MAX_SERVER_TEXT 500
+
+// Only this much of a server text is searched for secrets (the rest is dropped, and a secret
+// running across this limit is masked as a cut one): it bounds the work of redaction, since
+// every secret is looked for at every position.
+#define MAX_SCANNED_CHARS 4000
+
 // The status of every fallible call. The numbers are part of the ABI and never reused.
 enum VdkStatus
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -493,8 +510,9 @@ void vdk_set_log_sink(VdkLogSink sink, void *user_data, VdkLogLevel max_level);
 // The library's name and version, e.g. "vdk-secrets 0.1.0". Static: never free it. Never NULL.
 const char *vdk_version(void);
 
-// Wipes and releases a string returned by this library (secrets JSON and the like).
-// NULL is fine. Must be called exactly once per returned string, and never on other memory.
+// Wipes and releases a string returned by this library (secrets JSON and the like), all of
+// it even if the caller wrote into it. NULL is fine. Must be called exactly once per returned
+// string, and never on other memory.
 void vdk_string_free(char *string);
 
 #ifdef __cplusplus

@@ -117,7 +117,14 @@ impl Auth {
             percent_encoding::utf8_percent_encode(self.refresh_token.expose(), FORM_VALUE)
         )
         .expect("writing to memory cannot fail");
-        let redactor = Redactor::new(vec![self.refresh_token.expose()]);
+        // The API token this request sends, and the access token it replaces (a server may
+        // echo either; the one a 401 made stale is still a live credential elsewhere).
+        let replaced = self.cached.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut redactor = Redactor::new(vec![self.refresh_token.expose()]);
+        redactor.hide(transport.proxy_credentials());
+        if let Some(old) = &replaced {
+            redactor.hide([old.expose()]);
+        }
         let spec = RequestSpec {
             method: Method::POST,
             endpoint: &self.token_endpoint,
@@ -132,8 +139,13 @@ impl Auth {
         let requested_at = Instant::now();
         let answer = transport.send(&spec, deadline).await?;
         if !answer.is_success() {
-            let mut error = Error::from_http_answer(answer.status, spec.operation, answer.body.as_bytes(), &redactor);
-            if (400..500).contains(&answer.status) {
+            let mut error =
+                Error::from_token_endpoint_answer(answer.status, spec.operation, answer.body.as_bytes(), &redactor);
+            if answer.status == 404 {
+                error = Error::new(Status::Authentication, error.what(), error.why())
+                    .with_http_status(answer.status)
+                    .with_countermeasures(error.countermeasures());
+            } else if (400..500).contains(&answer.status) {
                 // RFC 6749 §5.2: invalid_grant and friends mean the API token itself is bad.
                 error = Error::new(Status::Authentication, error.what(), error.why())
                     .with_http_status(answer.status)

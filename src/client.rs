@@ -13,6 +13,7 @@ use crate::auth::{parse_url, AccessToken, Auth};
 use crate::config::Config;
 use crate::error::{Error, Redactor, Result, Status};
 use crate::http::{Answer, Endpoint, RequestSpec, Transport};
+use crate::redact::MIN_SECRET_CHARS;
 use crate::runtime;
 use crate::secret::SecretMap;
 
@@ -103,8 +104,21 @@ impl SecretsClient {
 
     /// `read_secrets` bounded by `deadline` instead of the configured one.
     pub async fn read_secrets_until(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
-        let (client, job, team) = (self.clone(), job_name.to_string(), team_name.to_string());
-        runtime::run(async move { client.read(&job, &team, deadline).await }).await?
+        self.read_secrets_knowing(job_name, team_name, &SecretMap::new(), deadline)
+            .await
+    }
+
+    /// `read_secrets_until` for a caller that already holds some of the job's secrets (a
+    /// cache): their values are kept out of error texts too, should the server echo them.
+    pub async fn read_secrets_knowing(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        known: &SecretMap,
+        deadline: Instant,
+    ) -> Result<SecretMap> {
+        let (client, job, team, known) = (self.clone(), job_name.to_string(), team_name.to_string(), known.clone());
+        runtime::run(async move { client.read(&job, &team, &known, deadline).await }).await?
     }
 
     /// Replaces the job's whole secrets map with `secrets`.
@@ -121,54 +135,23 @@ impl SecretsClient {
         secrets: &SecretMap,
         deadline: Instant,
     ) -> Result<()> {
-        let (client, job, team, secrets) = (
-            self.clone(),
-            job_name.to_string(),
-            team_name.to_string(),
-            secrets.clone(),
-        );
-        runtime::run(async move { client.write(&job, &team, &secrets, deadline).await }).await?
-    }
-
-    /// `read_secrets` for code already running on the library's runtime (the job layer): no
-    /// hop through a spawned task.
-    pub(crate) async fn read_on_runtime(&self, job: &str, team: &str, deadline: Option<Instant>) -> Result<SecretMap> {
-        self.read(job, team, deadline.unwrap_or_else(|| self.default_deadline()))
+        self.write_secrets_knowing(job_name, team_name, secrets, &SecretMap::new(), deadline)
             .await
     }
 
-    /// `write_secrets` for code already running on the library's runtime.
-    pub(crate) async fn write_on_runtime(
+    /// `write_secrets_until` for a caller that holds other secrets of the job (the map being
+    /// replaced): their values are kept out of error texts too, as are those written.
+    pub async fn write_secrets_knowing(
         &self,
-        job: &str,
-        team: &str,
+        job_name: &str,
+        team_name: &str,
         secrets: &SecretMap,
-        deadline: Option<Instant>,
+        known: &SecretMap,
+        deadline: Instant,
     ) -> Result<()> {
-        self.write(job, team, secrets, deadline.unwrap_or_else(|| self.default_deadline()))
-            .await
-    }
-
-    async fn read(&self, job_name: &str, team_name: &str, deadline: Instant) -> Result<SecretMap> {
-        let path = self.secrets_path(job_name, team_name)?;
-        let operation = "read secrets";
-        let answer = self.call(Method::GET, &path, None, operation, &[], deadline).await?;
-        SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
-            Error::new(
-                Status::Protocol,
-                format!("Failed to {operation}"),
-                format!("the Control Service's answer is not a secrets object: {e}"),
-            )
-        })
-    }
-
-    async fn write(&self, job_name: &str, team_name: &str, secrets: &SecretMap, deadline: Instant) -> Result<()> {
-        let path = self.secrets_path(job_name, team_name)?;
-        let body = Bytes::from_owner(secrets.to_json());
-        let sensitive = secrets.string_values(4);
-        self.call(Method::PUT, &path, Some(body), "write secrets", &sensitive, deadline)
-            .await?;
-        Ok(())
+        let (client, job, team) = (self.clone(), job_name.to_string(), team_name.to_string());
+        let (secrets, known) = (secrets.clone(), known.clone());
+        runtime::run(async move { client.write(&job, &team, &secrets, &known, deadline).await }).await?
     }
 
     /// Blocking `read_secrets` on the global runtime, for synchronous hosts.
@@ -178,8 +161,18 @@ impl SecretsClient {
         team_name: &str,
         deadline: Option<Instant>,
     ) -> Result<SecretMap> {
-        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.read(job_name, team_name, deadline))?
+        self.read_secrets_knowing_blocking(job_name, team_name, &SecretMap::new(), deadline)
+    }
+
+    /// Blocking `read_secrets_knowing`.
+    pub fn read_secrets_knowing_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<SecretMap> {
+        runtime::block_on(self.read_on_runtime(job_name, team_name, known, deadline))?
     }
 
     /// Blocking `write_secrets` on the global runtime, for synchronous hosts.
@@ -190,8 +183,84 @@ impl SecretsClient {
         secrets: &SecretMap,
         deadline: Option<Instant>,
     ) -> Result<()> {
-        let deadline = deadline.unwrap_or_else(|| self.default_deadline());
-        runtime::block_on(self.write(job_name, team_name, secrets, deadline))?
+        self.write_secrets_knowing_blocking(job_name, team_name, secrets, &SecretMap::new(), deadline)
+    }
+
+    /// Blocking `write_secrets_knowing`.
+    pub fn write_secrets_knowing_blocking(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        runtime::block_on(self.write_on_runtime(job_name, team_name, secrets, known, deadline))?
+    }
+
+    /// `read_secrets_knowing` for code already running on the library's runtime (blocking
+    /// calls, the job layer, the C ABI's async calls): no hop through a spawned task.
+    pub(crate) async fn read_on_runtime(
+        &self,
+        job: &str,
+        team: &str,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<SecretMap> {
+        self.read(job, team, known, deadline.unwrap_or_else(|| self.default_deadline()))
+            .await
+    }
+
+    /// `write_secrets_knowing` for code already running on the library's runtime.
+    pub(crate) async fn write_on_runtime(
+        &self,
+        job: &str,
+        team: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        self.write(
+            job,
+            team,
+            secrets,
+            known,
+            deadline.unwrap_or_else(|| self.default_deadline()),
+        )
+        .await
+    }
+
+    async fn read(&self, job_name: &str, team_name: &str, known: &SecretMap, deadline: Instant) -> Result<SecretMap> {
+        let path = self.secrets_path(job_name, team_name)?;
+        let operation = "read secrets";
+        let hidden = known.string_values(MIN_SECRET_CHARS);
+        let answer = self
+            .call(Method::GET, &path, None, operation, &hidden, deadline)
+            .await?;
+        SecretMap::from_json(answer.body.as_bytes()).map_err(|e| {
+            Error::new(
+                Status::Protocol,
+                format!("Failed to {operation}"),
+                format!("the Control Service's answer is not a secrets object: {e}"),
+            )
+        })
+    }
+
+    async fn write(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        secrets: &SecretMap,
+        known: &SecretMap,
+        deadline: Instant,
+    ) -> Result<()> {
+        let path = self.secrets_path(job_name, team_name)?;
+        let body = Bytes::from_owner(secrets.to_json());
+        let mut hidden = secrets.string_values(MIN_SECRET_CHARS);
+        hidden.extend(known.string_values(MIN_SECRET_CHARS));
+        self.call(Method::PUT, &path, Some(body), "write secrets", &hidden, deadline)
+            .await?;
+        Ok(())
     }
 
     pub fn default_deadline(&self) -> Instant {
@@ -248,12 +317,16 @@ impl SecretsClient {
         };
         let mut replayed = false;
         loop {
-            let mut hidden: Vec<&str> = sensitive.to_vec();
-            if let (Some(auth), Some(t)) = (&inner.auth, &token) {
-                hidden.push(auth.refresh_token());
-                hidden.push(t.expose());
+            // Everything this call sent or holds: values, the API token, the access token, and
+            // the proxy's credentials.
+            let mut redactor = Redactor::new(sensitive.to_vec());
+            redactor.hide(inner.transport.proxy_credentials());
+            if let Some(auth) = &inner.auth {
+                redactor.hide([auth.refresh_token()]);
             }
-            let redactor = Redactor::new(hidden);
+            if let Some(t) = &token {
+                redactor.hide([t.expose()]);
+            }
             let spec = RequestSpec {
                 method: method.clone(),
                 endpoint: &inner.endpoint,

@@ -236,13 +236,16 @@ impl Config {
 
     fn set(&mut self, key: &str, raw: Raw<'_>) -> Result<()> {
         let Some((_, kind)) = KEYS.iter().find(|(k, _)| *k == key) else {
-            return Err(
-                Error::invalid_argument(format!("unknown configuration key '{}'", printable_key(key)))
-                    .with_countermeasures(format!(
-                        "Use only these keys: {}.",
-                        KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-                    )),
-            );
+            return Err(Error::invalid_argument(match looks_like_a_key(key) {
+                true => format!("unknown configuration key '{key}'"),
+                false => {
+                    "an unknown configuration key was given (not shown: it does not look like a key name)".to_string()
+                }
+            })
+            .with_countermeasures(format!(
+                "Use only these keys: {}.",
+                KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            )));
         };
         let ill_typed =
             |expected: &str| Error::invalid_argument(format!("configuration key '{key}' must be {expected}"));
@@ -341,9 +344,16 @@ impl Config {
                 "configuration key 'control_http_max_connections' must be at least 1",
             ));
         }
-        if self.deployment_id.is_empty() {
+        // A path segment like job and team names: URL parsing would resolve `.` and `..` away.
+        let id = &self.deployment_id;
+        if id.is_empty() || id == "." || id == ".." {
             return Err(Error::invalid_argument(
-                "configuration key 'deployment_id' must not be empty",
+                "configuration key 'deployment_id' must be a non-empty name other than '.' and '..'",
+            ));
+        }
+        if id.chars().any(char::is_control) {
+            return Err(Error::invalid_argument(
+                "configuration key 'deployment_id' must not contain control characters",
             ));
         }
         if self.api_token.as_ref().is_some_and(|t| t.is_empty()) {
@@ -363,15 +373,19 @@ impl Config {
     }
 }
 
-/// Echoes an unknown key safely: short and without control characters. Keys are names,
-/// not values, but a caller may have pasted a token as a key by mistake, so keep it short.
-fn printable_key(key: &str) -> String {
-    let cleaned: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
-    if cleaned.chars().count() < key.chars().count() {
-        format!("{cleaned}…")
-    } else {
-        cleaned
-    }
+/// Whether an unknown key may be repeated in an error: only what looks like a configuration
+/// name (at most 40 characters of `a-z`, `0-9`, `_`, starting with a letter, each `_`-part at
+/// most 16 characters with at most 2 digits). Anything else may be a token or a value pasted
+/// as a key by mistake, or characters that rewrite a terminal, so it is not echoed.
+fn looks_like_a_key(key: &str) -> bool {
+    key.len() <= 40
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && key
+            .split('_')
+            .all(|part| part.len() <= 16 && part.bytes().filter(u8::is_ascii_digit).count() <= 2)
 }
 
 #[cfg(test)]
@@ -402,6 +416,54 @@ mod tests {
         assert!(!e.message().contains("12345678"));
         let e = Config::from_json(r#"{"control_http_total_retries": -1}"#).unwrap_err();
         assert!(e.message().contains("control_http_total_retries"));
+    }
+
+    #[test]
+    fn unknown_keys_are_named_only_when_they_look_like_names() {
+        for key in ["api_tokn", "deployment", "control_http_retries2"] {
+            let e = Config::from_json(&format!(r#"{{"{key}": 1}}"#)).unwrap_err();
+            assert!(e.message().contains(&format!("'{key}'")), "{key}: {}", e.message());
+        }
+        // A token, a value or a sentence pasted where a key goes: not repeated at all.
+        for key in [
+            "sk-canary-7f3a9c1d",
+            "3f9a1c7d2e4b8a6f0c5d9e1b7a3f2c4d",
+            "Api_Token",
+            "api token",
+            "a_very_long_key_name_that_nobody_would_ever_configure_anywhere",
+            "-----BEGIN PRIVATE KEY-----\nMIIE",
+            "api_token\u{202e}",
+        ] {
+            let json = serde_json::json!({ key: 1 }).to_string();
+            let e = Config::from_json(&json).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument);
+            let shown: String = key.chars().take(6).collect();
+            assert!(!e.message().contains(&shown), "{key:?} echoed: {}", e.message());
+            assert!(
+                !e.countermeasures().contains(key),
+                "{key:?} echoed: {}",
+                e.countermeasures()
+            );
+            assert!(
+                e.message().contains("an unknown configuration key was given"),
+                "{}",
+                e.message()
+            );
+        }
+    }
+
+    #[test]
+    fn deployment_id_is_validated_like_job_and_team_names() {
+        for bad in [".", "..", "", "a\nb", "tab\there", "x\u{7f}"] {
+            let json = serde_json::json!({ "deployment_id": bad }).to_string();
+            let e = Config::from_json(&json).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument, "{bad:?}");
+            assert!(e.message().contains("deployment_id"), "{}", e.message());
+        }
+        for good in ["TODO", "prod-1", "a b/c?d"] {
+            let json = serde_json::json!({ "deployment_id": good }).to_string();
+            assert_eq!(Config::from_json(&json).unwrap().deployment_id, good);
+        }
     }
 
     #[test]

@@ -8,6 +8,8 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub use crate::redact::Redactor;
+
 /// Outcome classes of every call. Numbers are part of the C ABI: never change or reuse one.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,6 +170,21 @@ impl Error {
     /// The error for an HTTP answer that is not a success. `body` is the (possibly truncated)
     /// answer; texts found in it go through `redactor` first.
     pub fn from_http_answer(http_status: u16, operation: &str, body: &[u8], redactor: &Redactor<'_>) -> Self {
+        Error::from_answer(http_status, operation, body, redactor, false)
+    }
+
+    /// The error for a token endpoint's answer that is not a success: as
+    /// [`Error::from_http_answer`], but a 404 means the token endpoint is not there.
+    pub(crate) fn from_token_endpoint_answer(
+        http_status: u16,
+        operation: &str,
+        body: &[u8],
+        redactor: &Redactor<'_>,
+    ) -> Self {
+        Error::from_answer(http_status, operation, body, redactor, true)
+    }
+
+    fn from_answer(http_status: u16, operation: &str, body: &[u8], redactor: &Redactor<'_>, token: bool) -> Self {
         let status = match http_status {
             401 | 403 => Status::Authentication,
             404 => Status::NotFound,
@@ -179,6 +196,7 @@ impl Error {
         let our_why = match http_status {
             401 => "the Control Service did not accept the credentials (HTTP 401)".to_string(),
             403 => "the credentials are not allowed to access this job's secrets (HTTP 403)".to_string(),
+            404 if token => "the token endpoint was not found (HTTP 404)".to_string(),
             404 => "the Control Service does not know this job or team (HTTP 404)".to_string(),
             413 => "the secrets are larger than the Control Service accepts (HTTP 413)".to_string(),
             501 => "secrets storage is not enabled on this Control Service (HTTP 501)".to_string(),
@@ -189,6 +207,7 @@ impl Error {
         error.inner.countermeasures = match http_status {
             401 => "Check api_token and api_token_authorization_url, or log in again to get a new API token.".into(),
             403 => "Ask the job's team to grant you access to the job, or use the token of a team member.".into(),
+            404 if token => "Check api_token_authorization_url: it must be the OAuth2 token endpoint's URL.".into(),
             404 => "Check the spelling of the job and team names, and that the job was created in the Control Service."
                 .into(),
             413 => {
@@ -197,7 +216,11 @@ impl Error {
             501 => "Ask the Control Service operators to configure secrets storage (Vault).".into(),
             _ => error.inner.countermeasures,
         };
-        error.apply_server_texts(body, redactor);
+        // An answer that is not an HTTP error (a redirect, an informational status) is not a
+        // Control Service speaking: nothing of its body is quoted.
+        if status != Status::Protocol {
+            error.apply_server_texts(body, redactor);
+        }
         error
     }
 
@@ -307,36 +330,6 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
-/// Removes known secret strings from texts that come from a server, so that a server which
-/// echoes our request cannot make us print a secret; also bounds length and strips control
-/// characters.
-#[derive(Default)]
-pub struct Redactor<'a> {
-    sensitive: Vec<&'a str>,
-}
-
-/// Server texts longer than this are cut: an error message is not a place for a page.
-const MAX_SERVER_TEXT: usize = 500;
-
-impl<'a> Redactor<'a> {
-    pub fn new(sensitive: Vec<&'a str>) -> Self {
-        Redactor { sensitive }
-    }
-
-    pub fn clean(&self, text: &str) -> String {
-        let mut out: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-        for s in &self.sensitive {
-            if !s.is_empty() && out.contains(s) {
-                out = out.replace(s, "***");
-            }
-        }
-        if out.chars().count() > MAX_SERVER_TEXT {
-            out = out.chars().take(MAX_SERVER_TEXT).collect::<String>() + "…";
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,5 +359,124 @@ mod tests {
     fn message_is_one_line() {
         let e = Error::invalid_argument("a\nb");
         assert!(!e.message().contains('\n'));
+    }
+    /// A PEM key as jobs store it: several lines, `+`, `/`, `=`.
+    const PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC+/abc=\nq83JxYz0/Pq+7w==\n-----END PRIVATE KEY-----\n";
+
+    fn json_escaped(s: &str) -> String {
+        let quoted = serde_json::to_string(s).unwrap();
+        quoted[1..quoted.len() - 1].to_string()
+    }
+
+    fn unicode_escaped(s: &str) -> String {
+        s.encode_utf16().map(|u| format!("\\u{u:04x}")).collect()
+    }
+
+    fn percent_encoded(s: &str, space_as_plus: bool) -> String {
+        percent_encoded_as(s, space_as_plus, false)
+    }
+
+    fn percent_encoded_as(s: &str, space_as_plus: bool, lower_hex: bool) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b' ' if space_as_plus => out.push('+'),
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+                _ if lower_hex => out.push_str(&format!("%{b:02x}")),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+
+    fn assert_redacted(secret: &str, echoed: &str) {
+        let text = format!("rejected [{echoed}] as invalid");
+        let cleaned = Redactor::new(vec![secret]).clean(&text);
+        assert!(
+            cleaned.contains("rejected [***] as invalid"),
+            "not redacted: {cleaned:?} (from {text:?})"
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_every_form_a_server_echoes() {
+        let spaced = "pass phrase \"with\" \\ tab\tand\u{85}next ü €";
+        for secret in [PEM, spaced, "sk-canary-7f3a9c1d"] {
+            assert_redacted(secret, secret);
+            assert_redacted(secret, &json_escaped(secret));
+            assert_redacted(secret, &unicode_escaped(secret));
+            assert_redacted(secret, &percent_encoded(secret, false));
+            assert_redacted(secret, &percent_encoded(secret, true));
+            assert_redacted(secret, &percent_encoded_as(secret, false, true));
+        }
+        // \u0085 as a JSON escape, while serde_json writes the character itself.
+        assert_redacted(spaced, &json_escaped(spaced).replace('\u{85}', "\\u0085"));
+    }
+
+    #[test]
+    fn secrets_split_over_lines_are_redacted() {
+        let secret = "sk-canary-7f3a9c1d-0123456789abcdef";
+        for eol in ["\r\n", "\n", "\\r\\n", "\\n", "%0D%0A"] {
+            let split = format!("{}{eol}{}{eol}{}", &secret[..10], &secret[10..20], &secret[20..]);
+            assert_redacted(secret, &split);
+        }
+        // A PEM echoed re-wrapped at 16 characters, with CRLF.
+        let wrapped: Vec<String> = PEM
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(16)
+            .map(|c| c.iter().collect())
+            .collect();
+        assert_redacted(PEM, &wrapped.join("\r\n"));
+        assert_redacted(PEM, &PEM.replace('\n', "\r\n"));
+    }
+
+    #[test]
+    fn control_characters_do_not_break_a_match() {
+        let secret = "tab\tin\u{1}side";
+        let cleaned = Redactor::new(vec![secret]).clean(&format!("x {secret} y"));
+        assert_eq!(cleaned, "x *** y");
+    }
+
+    #[test]
+    fn longest_secret_first() {
+        let cleaned = Redactor::new(vec!["abcd", "abcdefghij"]).clean("see abcdefghij here");
+        assert_eq!(cleaned, "see *** here");
+        let cleaned = Redactor::new(vec!["abcd", "cdefghij"]).clean("see abcdefghij here");
+        assert_eq!(cleaned, "see *** here");
+    }
+
+    #[test]
+    fn a_secret_cut_by_the_text_limit_is_still_redacted() {
+        let secret = "sk-canary-7f3a9c1d-0123456789abcdef";
+        for lead in 480..500 {
+            let text = format!("{}{secret}", "x".repeat(lead));
+            let cleaned = Redactor::new(vec![secret]).clean(&text);
+            assert!(!cleaned.contains("sk-can"), "{lead}: {cleaned}");
+        }
+        // A body cut short by the transport: the tail that remains is a prefix of the secret.
+        let cleaned = Redactor::new(vec![secret]).clean("value sk-canary-7f3");
+        assert_eq!(cleaned, "value ***");
+        let cleaned = Redactor::new(vec![secret]).clean(&format!("value {}", &json_escaped(PEM)[..40]));
+        assert_eq!(
+            cleaned,
+            format!("value {}", &json_escaped(PEM)[..40]),
+            "other secrets are not touched"
+        );
+        let cleaned = Redactor::new(vec![PEM]).clean(&format!("value {}", &json_escaped(PEM)[..40]));
+        assert_eq!(cleaned, "value ***");
+    }
+
+    #[test]
+    fn protocol_errors_never_quote_the_body() {
+        let body = br#"{"what":"moved","why":"go elsewhere","countermeasures":"follow me"}"#;
+        let e = Error::from_http_answer(302, "read secrets", body, &Redactor::default());
+        assert_eq!(e.status(), Status::Protocol);
+        for text in [e.what(), e.why(), e.consequences(), e.countermeasures()] {
+            assert!(
+                !text.contains("moved") && !text.contains("elsewhere") && !text.contains("follow"),
+                "{text}"
+            );
+        }
     }
 }

@@ -196,6 +196,11 @@ impl Transport {
         })
     }
 
+    /// The user names and passwords of the proxies this client may use: never to be printed.
+    pub fn proxy_credentials(&self) -> impl Iterator<Item = &str> {
+        self.proxies.credentials()
+    }
+
     /// The `X-OPID` every request of this client sends.
     pub fn op_id(&self) -> &str {
         &self.op_id

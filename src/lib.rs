@@ -12,6 +12,7 @@ pub mod ffi;
 mod http;
 pub mod job;
 pub mod logging;
+pub mod redact;
 pub mod runtime;
 pub mod secret;
 

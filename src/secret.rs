@@ -82,19 +82,6 @@ impl SecretBuffer {
         }
         self.0.extend_from_slice(data);
     }
-
-    /// Copies the content into an exactly sized, NUL-terminated allocation for C and wipes
-    /// nothing of `self` (it is wiped when dropped). Returns `None` if the content holds a NUL
-    /// byte, which JSON produced by serde_json never does (it escapes U+0000).
-    pub fn to_c_bytes_with_nul(&self) -> Option<Vec<u8>> {
-        if self.0.contains(&0) {
-            return None;
-        }
-        let mut out = Vec::with_capacity(self.0.len() + 1);
-        out.extend_from_slice(&self.0);
-        out.push(0);
-        Some(out)
-    }
 }
 
 impl Drop for SecretBuffer {

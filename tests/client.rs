@@ -514,7 +514,9 @@ fn blocking_and_async_calls_share_one_pool() {
             })
         });
     });
-    assert!(service.stats().connections <= 2 + 8, "{:?}", service.stats());
+    // 8 calls at a time need at most 8 connections, plus the ones opened while a finished
+    // call's connection was on its way back to the pool: a bound, not a count per call (260).
+    assert!(service.stats().connections <= 2 * 8, "{:?}", service.stats());
     // The host runtime is gone now (dropped with its thread above); the pooled connections
     // were never its own, so calls go on without errors.
     assert_eq!(client.read_secrets_blocking("shared", "team", None).unwrap().len(), 1);

@@ -18,9 +18,26 @@ static ARMED: AtomicBool = AtomicBool::new(false);
 static FREED_WITH_SECRET: AtomicUsize = AtomicUsize::new(0);
 static SCANNED: AtomicUsize = AtomicUsize::new(0);
 
+/// A block the test watches: when the block holding this address is freed, its size is
+/// recorded and whether the secret was still in it.
+static WATCHED: AtomicUsize = AtomicUsize::new(0);
+static WATCHED_FREED_SIZE: AtomicUsize = AtomicUsize::new(0);
+static WATCHED_FREED_WITH_SECRET: AtomicBool = AtomicBool::new(false);
+
 struct Scanning;
 
+fn holds_secret(block: &[u8]) -> bool {
+    block.windows(CANARY.len()).any(|w| w == CANARY)
+}
+
 fn scan(ptr: *mut u8, size: usize) {
+    let watched = WATCHED.load(Ordering::Relaxed);
+    if watched != 0 && (ptr as usize..ptr as usize + size).contains(&watched) {
+        // SAFETY: the block is still allocated and `size` bytes long.
+        let block = unsafe { std::slice::from_raw_parts(ptr, size) };
+        WATCHED_FREED_SIZE.store(size, Ordering::SeqCst);
+        WATCHED_FREED_WITH_SECRET.store(holds_secret(block), Ordering::SeqCst);
+    }
     if !ARMED.load(Ordering::Relaxed) {
         return;
     }
@@ -123,5 +140,46 @@ fn secrets_are_wiped_before_their_memory_is_freed() {
         FREED_WITH_SECRET.load(Ordering::SeqCst),
         0,
         "blocks freed with the secret still in them"
+    );
+}
+
+/// C code may write into a returned string (`strtok` writes NULs into it): the whole allocation
+/// is still wiped and freed with the size it was allocated with.
+#[test]
+fn strings_cut_short_by_the_caller_are_wiped_and_freed_whole() {
+    let mut secrets: *mut VdkJobSecrets = ptr::null_mut();
+    ok(vdk_job_secrets_new(
+        c"strtok-job".as_ptr(),
+        c"strtok-team".as_ptr(),
+        c"{\"secrets_default_type\":\"memory\"}".as_ptr(),
+        &mut secrets,
+        ptr::null_mut(),
+    ));
+    ok(vdk_job_secrets_set_all(
+        secrets,
+        c"{\"a\":\"x\",\"b\":\"sk-canary-7f3a9c1d\"}".as_ptr(),
+        ptr::null_mut(),
+    ));
+    let mut all: *mut c_char = ptr::null_mut();
+    ok(vdk_job_secrets_get_all(secrets, &mut all, ptr::null_mut()));
+    // SAFETY: a string the library just returned, written within its length as C code may.
+    let length = unsafe {
+        let length = CStr::from_ptr(all).to_bytes().len();
+        *all.add(3) = 0;
+        length
+    };
+    WATCHED.store(all as usize, Ordering::SeqCst);
+    vdk_string_free(all);
+    WATCHED.store(0, Ordering::SeqCst);
+    vdk_job_secrets_free(secrets);
+    let freed = WATCHED_FREED_SIZE.load(Ordering::SeqCst);
+    assert!(
+        freed > length,
+        "the block was freed with {freed} bytes, but {} were allocated",
+        length + 1
+    );
+    assert!(
+        !WATCHED_FREED_WITH_SECRET.load(Ordering::SeqCst),
+        "the secret after the caller's NUL was not wiped"
     );
 }

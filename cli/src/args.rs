@@ -26,7 +26,8 @@ Output:
 Exit codes:
   0   success
   2   usage error: unknown flag, missing -n/-t, flags that cannot be combined
-  3   invalid argument or configuration: bad secret name, bad JSON, no URL, bad VDK_* value
+  3   invalid argument or configuration: bad secret name, bad JSON, no URL, bad VDK_* value,
+      --get of a value with control characters to a terminal (add --raw)
   4   authentication failed (HTTP 401/403, API token rejected)
   5   not found: job or team unknown (HTTP 404), or no secret of that name (--get)
   6   other user error (HTTP 4xx, e.g. 413: secrets too large)
@@ -133,6 +134,11 @@ pub struct SecretsArgs {
     /// Print the value of one secret.
     #[arg(long = "get", value_name = "KEY")]
     pub get: Option<String>,
+
+    /// With --get: write the value to a terminal even if it holds control characters (other
+    /// than newline and tab), which are refused on a terminal otherwise.
+    #[arg(long = "raw", requires = "get")]
+    pub raw: bool,
 
     /// List the job's secrets (values masked in text output unless --reveal).
     #[arg(long = "list", visible_alias = "get-all")]

@@ -83,8 +83,11 @@ impl From<StartError> for CliError {
     }
 }
 
+/// Error texts quote the server: nothing in them may act on the terminal.
 fn one_line(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    text.chars()
+        .map(|c| if crate::terminal::is_dangerous(c) { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //!
 //! Modules: `args` (the command line), `plan` (which flags go together, in which order the
 //! changes apply), `merge` (type-preserving --set), `prompt` (hidden input), `secrets` (the
-//! read-modify-write), `serve`, `error` (exit codes); `exec` and `export` (secrets as environment
-//! variables: `env_args`, `env_names`, `variables`, `process_state`).
+//! read-modify-write), `serve`, `terminal` (what server texts may reach a terminal), `error`
+//! (exit codes); `exec` and `export` (secrets as environment variables: `env_args`, `env_names`,
+//! `variables`, `process_state`).
 
 mod args;
 mod env_args;
@@ -19,6 +20,7 @@ mod process_state;
 mod prompt;
 mod secrets;
 mod serve;
+mod terminal;
 mod variables;
 
 use std::panic::{self, AssertUnwindSafe};

@@ -176,15 +176,8 @@ fn ordered_changes(args: &mut SecretsArgs, matches: &ArgMatches) -> Vec<Change> 
     positioned.into_iter().map(|(_, change)| change).collect()
 }
 
-/// A name as it may be shown: without control characters, and short.
-pub fn printable(name: &str) -> String {
-    let cleaned: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
-    if cleaned.chars().count() < name.chars().count() {
-        format!("{cleaned}…")
-    } else {
-        cleaned
-    }
-}
+/// A name as it may be shown: dangerous characters escaped, and short.
+pub use crate::terminal::printable;
 
 impl Output {
     pub fn is_json(self) -> bool {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 
 use serde_json::{json, Value};
@@ -15,6 +15,7 @@ use crate::error::{CliError, INTERNAL, NOT_FOUND};
 use crate::merge::typed_value;
 use crate::plan::{printable, Action, Change, Plan, Source};
 use crate::prompt;
+use crate::terminal;
 
 /// What is shown instead of a value: always the same, so that not even the length leaks.
 const MASK: &str = "******";
@@ -26,9 +27,13 @@ const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 pub struct Context {
     pub output: Output,
     pub quiet: bool,
+    /// --raw: --get may write control characters to a terminal.
+    pub raw: bool,
 }
 
 impl Context {
+    /// A status line on stderr. Names in it come from the server or the user: callers pass
+    /// them through `printable`.
     fn status(&self, line: &str) {
         if !self.quiet {
             let _ = writeln!(io::stderr().lock(), "{line}");
@@ -40,6 +45,7 @@ pub fn run(args: &SecretsArgs, plan: Plan) -> Result<(), CliError> {
     let ctx = Context {
         output: args.output,
         quiet: args.quiet,
+        raw: args.raw,
     };
     let client = client(args)?;
     let Plan { job, team, action } = plan;
@@ -118,6 +124,20 @@ fn get(ctx: &Context, client: &SecretsClient, job: &str, team: &str, who: &str, 
         _ => write_json(&mut out, value),
     }
     out.extend_from_slice(b"\n");
+    // The value is printed as is (that is what --get is for), but a value that would act on a
+    // terminal (move the cursor, set the title, clear the screen) is not written to one unasked.
+    if !ctx.raw && io::stdout().is_terminal() {
+        if let Some(c) = terminal::first_unsafe_for_terminal(&String::from_utf8_lossy(out.as_bytes())) {
+            return Err(CliError::invalid(
+                format!(
+                    "the value of secret '{}' holds a control character (U+{:04X}) and standard output is a terminal; not printed",
+                    printable(key),
+                    c as u32
+                ),
+                "Add --raw to write it to the terminal anyway, or redirect the output to a file or a pipe.",
+            ));
+        }
+    }
     print(&out)
 }
 
@@ -125,7 +145,7 @@ fn list(ctx: &Context, client: &SecretsClient, job: &str, team: &str, who: &str,
     let secrets = client.read_secrets_blocking(job, team, None)?;
     let mut out = SecretBuffer::with_capacity(256);
     if ctx.output.is_json() {
-        out.extend_from_slice(secrets.to_json().as_bytes());
+        terminal::json_safe(secrets.to_json().as_bytes(), &mut out);
         out.extend_from_slice(b"\n");
         return print(&out);
     }
@@ -136,10 +156,12 @@ fn list(ctx: &Context, client: &SecretsClient, job: &str, team: &str, who: &str,
     let mut names: Vec<&String> = secrets.as_map().keys().collect();
     names.sort();
     for name in names {
-        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(printable(name).as_bytes());
         out.extend_from_slice(b" = ");
         if reveal {
-            write_json(&mut out, &secrets.as_map()[name.as_str()]);
+            let mut value = SecretBuffer::with_capacity(64);
+            write_json(&mut value, &secrets.as_map()[name.as_str()]);
+            terminal::json_safe(value.as_bytes(), &mut out);
         } else {
             out.extend_from_slice(MASK.as_bytes());
         }
@@ -342,8 +364,10 @@ fn summary(ctx: &Context, value: Value) -> Result<(), CliError> {
     if !ctx.output.is_json() {
         return Ok(());
     }
-    let mut out = SecretBuffer::with_capacity(128);
-    write_json(&mut out, &value);
+    let mut json = SecretBuffer::with_capacity(128);
+    write_json(&mut json, &value);
+    let mut out = SecretBuffer::with_capacity(json.len() + 1);
+    terminal::json_safe(json.as_bytes(), &mut out);
     out.extend_from_slice(b"\n");
     print(&out)
 }

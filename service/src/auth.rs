@@ -3,7 +3,7 @@
 //! Only digests of issued access tokens are kept, so the process memory holds no usable token
 //! and looking one up reveals nothing through timing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,14 @@ pub struct TokenIssuer {
     /// Digest of each issued token and when it stops being valid (`None`: never, when the
     /// lifetime does not fit an `Instant`).
     issued: Mutex<HashMap<TokenDigest, Option<Instant>>>,
+    /// Digest of every token issued, expired and revoked ones included (up to
+    /// [`MAX_REMEMBERED`]): a caller presenting one has held the API token.
+    ever_issued: Mutex<HashSet<TokenDigest>>,
 }
+
+/// How many issued tokens are remembered for [`TokenIssuer::was_issued`]; beyond, the memory
+/// starts over (old tokens then count as never issued).
+const MAX_REMEMBERED: usize = 100_000;
 
 /// A successful token answer.
 #[derive(Debug, Serialize)]
@@ -58,6 +65,7 @@ impl TokenIssuer {
             refresh_token,
             lifetime_secs,
             issued: Mutex::new(HashMap::new()),
+            ever_issued: Mutex::new(HashSet::new()),
         }
     }
 
@@ -100,6 +108,11 @@ impl TokenIssuer {
         let now = Instant::now();
         issued.retain(|_, until| until.is_none_or(|t| t > now));
         issued.insert(digest(&access_token), expiry);
+        let mut ever = self.ever_issued.lock().unwrap();
+        if ever.len() >= MAX_REMEMBERED {
+            ever.clear();
+        }
+        ever.insert(digest(&access_token));
         Ok(IssuedToken {
             access_token,
             expires_in: self.lifetime_secs,
@@ -127,6 +140,26 @@ impl TokenIssuer {
             Some(until) if until.is_none_or(|t| t > Instant::now()) => Ok(()),
             _ => Err(AuthFailure::Invalid),
         }
+    }
+
+    /// Whether the request carries a bearer token this service issued at some time, valid or
+    /// not any more (always true without authentication): proof that the caller held the API
+    /// token, without requiring a fresh one (fault injection acts before the token checks, so
+    /// a test can see a fault after its token was revoked).
+    pub fn was_issued(&self, headers: &HeaderMap) -> bool {
+        if !self.required() {
+            return true;
+        }
+        let Some(token) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+        else {
+            return false;
+        };
+        self.ever_issued.lock().unwrap().contains(&digest(token))
     }
 
     /// Makes every issued access token invalid.

@@ -34,6 +34,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Keep the store key (32 bytes, created 0600 if absent) in FILE instead of DIR/store.key.
+    /// A key beside the data it protects is for development only.
+    #[arg(long, value_name = "FILE", requires = "data_dir")]
+    pub key_file: Option<PathBuf>,
+
     /// File holding the API token (the refresh token the token endpoint accepts); enables
     /// authentication. Without it, the VDK_API_TOKEN environment variable is used if set.
     #[arg(long, value_name = "FILE")]
@@ -106,6 +111,7 @@ impl ServeArgs {
         Ok(ServiceConfig {
             addr: self.listen,
             data_dir: self.data_dir,
+            key_file: self.key_file,
             api_token,
             token_lifetime_secs: self.token_lifetime_secs,
             max_secrets_bytes: self.max_secrets_bytes,

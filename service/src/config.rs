@@ -17,6 +17,10 @@ pub struct ServiceConfig {
     pub addr: SocketAddr,
     /// Where to keep secrets encrypted at rest; `None` keeps them in memory only.
     pub data_dir: Option<PathBuf>,
+    /// The store key file (32 bytes, created 0600 if absent). `None`: `store.key` inside the
+    /// data directory, which is for development only (whoever copies the directory has both
+    /// the ciphertexts and the key).
+    pub key_file: Option<PathBuf>,
     /// The refresh token the token endpoint accepts. `Some` also makes the secrets endpoints
     /// require a bearer access token issued by that endpoint.
     pub api_token: Option<String>,
@@ -25,7 +29,8 @@ pub struct ServiceConfig {
     /// A PUT whose compact UTF-8 JSON is larger than this is answered `413`.
     pub max_secrets_bytes: usize,
     /// Interpret job names starting with `fault-` as fault injections and serve `/__admin/*`.
-    /// For tests only.
+    /// For tests only. With `api_token` set, `/__admin/*` needs a valid access token, and faults
+    /// apply only to requests carrying an access token this service issued.
     pub enable_faults: bool,
     /// Serve HTTPS with this certificate and key.
     pub tls: Option<TlsFiles>,
@@ -36,6 +41,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             data_dir: None,
+            key_file: None,
             api_token: None,
             token_lifetime_secs: DEFAULT_TOKEN_LIFETIME_SECS,
             max_secrets_bytes: DEFAULT_MAX_SECRETS_BYTES,
@@ -51,6 +57,7 @@ impl fmt::Debug for ServiceConfig {
         f.debug_struct("ServiceConfig")
             .field("addr", &self.addr)
             .field("data_dir", &self.data_dir)
+            .field("key_file", &self.key_file)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("max_secrets_bytes", &self.max_secrets_bytes)

@@ -1,8 +1,10 @@
 //! Secrets at rest: one encrypted file per job deployment, replaced atomically.
 //!
-//! Layout of the data directory (mode 0700):
-//! - `store.key`: 32 random bytes (mode 0600), the master key. Two subkeys are derived from
-//!   it: one encrypts, one names files.
+//! Layout of the data directory (mode 0700; one writable by group or others is refused, since
+//! whoever can write it can replace the key or the files):
+//! - `store.key`: 32 random bytes (mode 0600), the master key, unless a key file elsewhere is
+//!   given (`--key-file`; beside the data is for development only). Two subkeys are derived
+//!   from it: one encrypts, one names files.
 //! - `<64 hex>.secrets`: `MAGIC | 24-byte nonce | XChaCha20-Poly1305(compact JSON)`. The file
 //!   name is a keyed hash of the job identity, so names reveal no team or job without the key,
 //!   and the identity is the associated data, so a file renamed or copied onto another job's
@@ -47,12 +49,25 @@ pub struct DiskStore {
 }
 
 impl DiskStore {
-    /// Opens (creating if needed) a data directory: makes the directory and the key, and
-    /// removes temp files a crash left behind.
-    pub fn open(dir: &Path) -> io::Result<DiskStore> {
+    /// Opens (creating if needed) a data directory: makes the directory and the key (in
+    /// `key_file`, default `store.key` inside the directory), and removes temp files a crash
+    /// left behind. A directory writable by group or others is refused.
+    pub fn open(dir: &Path, key_file: Option<&Path>) -> io::Result<DiskStore> {
         DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        let mode = fs::metadata(dir)?.mode();
+        if mode & 0o022 != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "the data directory {} is writable by group or others (mode {:o}); chmod 700 it",
+                    dir.display(),
+                    mode & 0o777
+                ),
+            ));
+        }
         remove_stale_temp_files(dir)?;
-        let master = load_or_create_key(dir)?;
+        let key_path = key_file.map_or_else(|| dir.join(KEY_FILE), Path::to_path_buf);
+        let master = load_or_create_key(&key_path)?;
         let encryption_key = derive(&master, b"vdk-control-service encryption v1");
         Ok(DiskStore {
             dir: dir.to_path_buf(),
@@ -177,9 +192,12 @@ fn remove_stale_temp_files(dir: &Path) -> io::Result<()> {
 
 /// Reads the master key, or makes one. A new key is written to a temp file and hard-linked
 /// into place, so `store.key` never exists half-written and two starts cannot both create it.
-fn load_or_create_key(dir: &Path) -> io::Result<[u8; KEY_LEN]> {
-    let path = dir.join(KEY_FILE);
-    match read_key(&path) {
+fn load_or_create_key(path: &Path) -> io::Result<[u8; KEY_LEN]> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    match read_key(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         other => return other,
     }
@@ -191,7 +209,7 @@ fn load_or_create_key(dir: &Path) -> io::Result<[u8; KEY_LEN]> {
             file.write_all(&key)?;
             file.sync_all()
         })
-        .and_then(|()| fs::hard_link(&temp, &path));
+        .and_then(|()| fs::hard_link(&temp, path));
     let _ = fs::remove_file(&temp);
     match created {
         Ok(()) => {
@@ -199,7 +217,7 @@ fn load_or_create_key(dir: &Path) -> io::Result<[u8; KEY_LEN]> {
             Ok(key)
         }
         // Another start won the race: use its key.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read_key(&path),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read_key(path),
         Err(e) => Err(e),
     }
 }
@@ -243,7 +261,7 @@ mod tests {
     #[test]
     fn round_trip_and_swap_detection() {
         let dir = temp_dir("swap");
-        let store = DiskStore::open(&dir).unwrap();
+        let store = DiskStore::open(&dir, None).unwrap();
         assert_eq!(store.load(&id("a")).unwrap(), None);
         store.save(&id("a"), b"{\"k\":\"v\"}").unwrap();
         assert_eq!(store.load(&id("a")).unwrap().unwrap(), b"{\"k\":\"v\"}");
@@ -251,7 +269,7 @@ mod tests {
         fs::copy(store.path_of(&id("a")), store.path_of(&id("b"))).unwrap();
         assert_eq!(store.load(&id("b")).unwrap_err().kind(), io::ErrorKind::InvalidData);
         // Same key, same names after reopening.
-        let reopened = DiskStore::open(&dir).unwrap();
+        let reopened = DiskStore::open(&dir, None).unwrap();
         assert_eq!(reopened.load(&id("a")).unwrap().unwrap(), b"{\"k\":\"v\"}");
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -260,10 +278,10 @@ mod tests {
     fn refuses_a_readable_key() {
         use std::os::unix::fs::PermissionsExt;
         let dir = temp_dir("perm");
-        DiskStore::open(&dir).unwrap();
+        DiskStore::open(&dir, None).unwrap();
         fs::set_permissions(dir.join(KEY_FILE), fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(
-            DiskStore::open(&dir).err().unwrap().kind(),
+            DiskStore::open(&dir, None).err().unwrap().kind(),
             io::ErrorKind::PermissionDenied
         );
         fs::remove_dir_all(&dir).unwrap();

@@ -4,8 +4,10 @@
 //! ignored so each test can use a unique name. Counted faults ("the first n requests") count
 //! the requests per exact job name, whatever the team, deployment or method.
 //!
-//! Faults act in front of the service, like a failing proxy would: before authentication, and
-//! "then normal behaviour" includes the normal authentication check.
+//! Faults act in front of the service, like a failing proxy would, and "then normal behaviour"
+//! includes the normal authentication check. With authentication on, only requests carrying an
+//! access token this service issued (even expired or revoked) see faults; others get the
+//! normal 401: faults are no way around authentication.
 
 use std::collections::HashMap;
 use std::convert::Infallible;

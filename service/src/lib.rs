@@ -5,7 +5,10 @@
 //! - `POST {prefix}/oauth/token` (refresh-token grant)
 //! - with [`ServiceConfig::enable_faults`]: `GET /__admin/stats`, `POST /__admin/revoke-tokens`,
 //!   and job names that inject failures (extra `-tokens` at the end are ignored, so tests can
-//!   make names unique; counts are per exact job name; faults act before authentication):
+//!   make names unique; counts are per exact job name; faults act before the secrets
+//!   endpoint's own checks, but with an API token set only for requests that carry an access
+//!   token this service issued, even if expired or revoked; the `/__admin` endpoints then need
+//!   a valid one):
 //!   `fault-status-<code>` (VDK body), `fault-messages-<code>` (`{"messages": [...]}`),
 //!   `fault-plain-<code>` (text/plain), `fault-flaky-<n>-<code>` (first n, then normal),
 //!   `fault-retryafter-<n>-<secs>` (first n: 503 + Retry-After), `fault-slow-<ms>`,
@@ -34,6 +37,7 @@ mod auth;
 pub mod command;
 pub mod config;
 mod disk;
+pub mod echo;
 mod error;
 mod faults;
 mod identity;
@@ -137,7 +141,10 @@ impl Deref for RunningService {
 pub async fn start(config: ServiceConfig) -> io::Result<RunningService> {
     let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
     let disk = match config.data_dir.clone() {
-        Some(dir) => Some(tokio::task::spawn_blocking(move || DiskStore::open(&dir)).await??),
+        Some(dir) => {
+            let key_file = config.key_file.clone();
+            Some(tokio::task::spawn_blocking(move || DiskStore::open(&dir, key_file.as_deref())).await??)
+        }
         None => None,
     };
     let state = Arc::new(AppState {
@@ -146,6 +153,7 @@ pub async fn start(config: ServiceConfig) -> io::Result<RunningService> {
         stats: StatsCounters::default(),
         faults: config.enable_faults.then(FaultCounters::default),
         max_secrets_bytes: config.max_secrets_bytes,
+        token_failures: Default::default(),
     });
     let router = routes::router(state.clone(), config.enable_faults);
     let listener = TcpListener::bind(config.addr).await?;

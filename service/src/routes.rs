@@ -45,14 +45,34 @@ pub fn router(state: Arc<AppState>, enable_admin: bool) -> Router {
         .with_state(state)
 }
 
-async fn admin_stats(State(state): State<Arc<AppState>>) -> Response {
+/// The admin endpoints are as protected as the secrets: with authentication on, they need a
+/// valid access token (revoking every token, or reading counters, is not for anyone on the
+/// machine).
+async fn admin_stats(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(failure) = state.tokens.check(&headers) {
+        return unauthorized(failure);
+    }
     let body = serde_json::to_vec(&state.stats.snapshot()).expect("serializable");
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn admin_revoke_tokens(State(state): State<Arc<AppState>>) -> StatusCode {
+async fn admin_revoke_tokens(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(failure) = state.tokens.check(&headers) {
+        return unauthorized(failure);
+    }
     state.tokens.revoke_all();
-    StatusCode::NO_CONTENT
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The wait before answering the `failures`-th refused token request in a row: 50 ms, doubling,
+/// at most 2 s. Refusals wait one after another, so guessing the API token is bounded to about
+/// one guess per 2 s, however many connections try.
+fn token_failure_delay(failures: u32) -> Duration {
+    const FIRST: Duration = Duration::from_millis(50);
+    const MAX: Duration = Duration::from_secs(2);
+    FIRST
+        .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+        .min(MAX)
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -82,7 +102,14 @@ async fn token(state: &AppState, request: Request) -> Response {
     match state.tokens.exchange(&body) {
         Ok(issued) => {
             StatsCounters::bump(&state.stats.token_exchanges);
+            *state.token_failures.lock().await = 0;
             issued.into_response()
+        }
+        Err(error @ OAuthError::InvalidGrant) => {
+            let mut failures = state.token_failures.lock().await;
+            *failures = failures.saturating_add(1);
+            tokio::time::sleep(token_failure_delay(*failures)).await;
+            error.into_response()
         }
         Err(error) => error.into_response(),
     }
@@ -96,7 +123,14 @@ async fn secrets(state: &AppState, id: JobIdentity, request: Request) -> Respons
         _ => return with_allow(VdkError::method_not_allowed(), "GET, PUT"),
     }
 
-    if let Some(counters) = &state.faults {
+    // Faults act in front of the service like a failing proxy (before the token checks), but
+    // with authentication on only for callers that hold a token this service issued: fault
+    // injection is no way around authentication.
+    let faults = state
+        .faults
+        .as_ref()
+        .filter(|_| state.tokens.was_issued(&parts.headers));
+    if let Some(counters) = faults {
         match Fault::parse(&id.job) {
             None => {}
             Some(Err(why)) => {

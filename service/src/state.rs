@@ -57,6 +57,9 @@ pub struct AppState {
     /// `Some` when fault injection is enabled.
     pub faults: Option<FaultCounters>,
     pub max_secrets_bytes: usize,
+    /// Refused token requests in a row (reset by a successful one); held while a refused
+    /// request waits out its penalty, so refusals are answered one at a time.
+    pub token_failures: tokio::sync::Mutex<u32>,
 }
 
 impl AppState {

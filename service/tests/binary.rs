@@ -136,6 +136,7 @@ async fn token_file_faults_and_sigint() {
     let stats = json(
         client
             .get(format!("{}/__admin/stats", running.base_url))
+            .bearer_auth(&token)
             .send()
             .await
             .unwrap(),

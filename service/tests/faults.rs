@@ -137,7 +137,11 @@ async fn drop_closes_the_connection_before_any_byte() {
     // Either a clean close or a reset, but never a response byte.
     assert!(raw.map_or(true, |bytes| bytes.is_empty()));
     assert!(f.try_get("fault-drop").await.is_err());
-    assert!(f.client.put(f.url("fault-drop")).body("{}").send().await.is_err());
+    let put = f.client.put(f.url("fault-drop")).bearer_auth(&f.token).body("{}");
+    assert!(put.send().await.is_err());
+    // Without a token, faults do not apply: the normal 401.
+    let unauthenticated = f.client.put(f.url("fault-drop")).body("{}").send().await.unwrap();
+    assert_eq!(unauthenticated.status(), 401);
     // The server is fine afterwards.
     assert_eq!(f.get("normal").await.status(), 200);
     f.service.shutdown().await;
@@ -222,7 +226,15 @@ async fn admin_endpoints() {
     let f = Faulty::start().await;
     let base = f.service.base_url();
     f.get("normal").await;
-    let stats = json(f.client.get(format!("{base}/__admin/stats")).send().await.unwrap()).await;
+    let stats = json(
+        f.client
+            .get(format!("{base}/__admin/stats"))
+            .bearer_auth(&f.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(
         stats,
         serde_json::json!({"token_exchanges": 1, "secrets_gets": 1, "secrets_puts": 0, "rejected_auth": 0,
@@ -232,6 +244,7 @@ async fn admin_endpoints() {
     let revoke = f
         .client
         .post(format!("{base}/__admin/revoke-tokens"))
+        .bearer_auth(&f.token)
         .send()
         .await
         .unwrap();
@@ -240,6 +253,7 @@ async fn admin_endpoints() {
     let wrong_method = f
         .client
         .get(format!("{base}/__admin/revoke-tokens"))
+        .bearer_auth(&f.token)
         .send()
         .await
         .unwrap();

@@ -215,7 +215,7 @@ pub extern "C" fn vdk_client_read_secrets_async(
             out_call,
         };
         start("read secrets", false, receiver, async move {
-            let secrets = client.read_on_runtime(&job, &team, deadline).await?;
+            let secrets = client.read_on_runtime(&job, &team, &SecretMap::new(), deadline).await?;
             Ok(Some(secrets.to_json()))
         })
     })
@@ -254,7 +254,9 @@ pub extern "C" fn vdk_client_write_secrets_async(
             out_call,
         };
         start("write secrets", true, receiver, async move {
-            client.write_on_runtime(&job, &team, &secrets, deadline).await?;
+            client
+                .write_on_runtime(&job, &team, &secrets, &SecretMap::new(), deadline)
+                .await?;
             Ok(Some(secrets.to_json()))
         })
     })

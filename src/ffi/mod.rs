@@ -165,12 +165,13 @@ pub(crate) fn deadline_from_timeout(timeout_ms: u32) -> Option<std::time::Instan
 
 /// Hands JSON to C as a new NUL-terminated string for `vdk_string_free`.
 pub(crate) fn into_c_string(json: &SecretBuffer) -> Result<*mut c_char, Error> {
-    let bytes = json
-        .to_c_bytes_with_nul()
-        .ok_or_else(|| Error::new(Status::Protocol, "Cannot return the result", "it holds a NUL byte"))?;
-    // The allocation is exactly sized, so `into_raw` does not reallocate (which would leave an
-    // unwiped copy behind).
-    let c_string = std::ffi::CString::from_vec_with_nul(bytes)
-        .map_err(|_| Error::new(Status::Protocol, "Cannot return the result", "it holds a NUL byte"))?;
-    Ok(c_string.into_raw())
+    if json.as_bytes().contains(&0) {
+        return Err(Error::new(
+            Status::Protocol,
+            "Cannot return the result",
+            "it holds a NUL byte",
+        ));
+    }
+    string::alloc_c_string(json.as_bytes())
+        .ok_or_else(|| Error::new(Status::ServiceError, "Cannot return the result", "out of memory"))
 }

@@ -27,6 +27,32 @@ pub trait SecretsBackend: Send + Sync {
         secrets: &'a SecretMap,
         deadline: Option<Instant>,
     ) -> BackendFuture<'a, ()>;
+
+    /// `read` by a caller that holds `known` secrets of the job (its cache): a backend that
+    /// quotes server texts in errors keeps these values out of them too.
+    fn read_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, SecretMap> {
+        let _ = known;
+        self.read(job, team, deadline)
+    }
+
+    /// `write` by a caller that holds `known` secrets of the job (the map being replaced).
+    fn write_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        secrets: &'a SecretMap,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, ()> {
+        let _ = known;
+        self.write(job, team, secrets, deadline)
+    }
 }
 
 /// The Control Service, through [`SecretsClient`].
@@ -49,7 +75,7 @@ impl SecretsBackend for ControlServiceBackend {
         &self.name
     }
     fn read<'a>(&'a self, job: &'a str, team: &'a str, deadline: Option<Instant>) -> BackendFuture<'a, SecretMap> {
-        Box::pin(self.client.read_on_runtime(job, team, deadline))
+        Box::pin(self.client.read_on_runtime(job, team, &EMPTY, deadline))
     }
     fn write<'a>(
         &'a self,
@@ -58,9 +84,31 @@ impl SecretsBackend for ControlServiceBackend {
         secrets: &'a SecretMap,
         deadline: Option<Instant>,
     ) -> BackendFuture<'a, ()> {
-        Box::pin(self.client.write_on_runtime(job, team, secrets, deadline))
+        Box::pin(self.client.write_on_runtime(job, team, secrets, &EMPTY, deadline))
+    }
+    fn read_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, SecretMap> {
+        Box::pin(self.client.read_on_runtime(job, team, known, deadline))
+    }
+    fn write_knowing<'a>(
+        &'a self,
+        job: &'a str,
+        team: &'a str,
+        secrets: &'a SecretMap,
+        known: &'a SecretMap,
+        deadline: Option<Instant>,
+    ) -> BackendFuture<'a, ()> {
+        Box::pin(self.client.write_on_runtime(job, team, secrets, known, deadline))
     }
 }
+
+/// No secrets known: what `read` and `write` tell the client.
+static EMPTY: LazyLock<SecretMap> = LazyLock::new(SecretMap::new);
 
 /// An in-process map, shared by every handle of the process (as vdk-core's `memory` backend
 /// serves one job run). Lost when the process ends.

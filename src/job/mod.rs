@@ -131,7 +131,11 @@ impl JobSecrets {
         if let Some(secrets) = self.fresh_cache() {
             return Ok(secrets);
         }
-        let fetched = self.backend.read(&self.job, &self.team, deadline).await?;
+        let known = self.cached_even_if_stale();
+        let fetched = self
+            .backend
+            .read_knowing(&self.job, &self.team, &known, deadline)
+            .await?;
         Ok(self.store(fetched))
     }
 
@@ -154,31 +158,47 @@ impl JobSecrets {
         }
         validate_size(&secrets)?;
         let _serial = self.fetch_or_write.lock().await;
-        self.backend.write(&self.job, &self.team, &secrets, deadline).await?;
+        let known = self.cached_even_if_stale();
+        self.backend
+            .write_knowing(&self.job, &self.team, &secrets, &known, deadline)
+            .await?;
         self.store(secrets);
         Ok(())
     }
 
     pub async fn refresh_async(&self, deadline: Option<Instant>) -> Result<()> {
         let _serial = self.fetch_or_write.lock().await;
-        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = None;
-        let fresh = self.backend.read(&self.job, &self.team, deadline).await?;
+        let known = self.cache.write().unwrap_or_else(|p| p.into_inner()).take();
+        let known = known.map(|cached| cached.secrets).unwrap_or_default();
+        let fresh = self
+            .backend
+            .read_knowing(&self.job, &self.team, &known, deadline)
+            .await?;
         self.store(fresh);
         Ok(())
     }
 
     async fn modify(&self, deadline: Option<Instant>, change: impl FnOnce(&mut SecretMap) -> bool) -> Result<()> {
         let _serial = self.fetch_or_write.lock().await;
-        let mut secrets = match self.fresh_cache() {
-            Some(cached) => (*cached).clone(),
-            None => self.backend.read(&self.job, &self.team, deadline).await?,
+        let known = self.cached_even_if_stale();
+        let before = match self.fresh_cache() {
+            Some(cached) => cached,
+            None => Arc::new(
+                self.backend
+                    .read_knowing(&self.job, &self.team, &known, deadline)
+                    .await?,
+            ),
         };
+        let mut secrets = (*before).clone();
         if !change(&mut secrets) {
             self.store(secrets);
             return Ok(());
         }
         validate_size(&secrets)?;
-        self.backend.write(&self.job, &self.team, &secrets, deadline).await?;
+        // The values replaced or deleted are known to this call too.
+        self.backend
+            .write_knowing(&self.job, &self.team, &secrets, &before, deadline)
+            .await?;
         self.store(secrets);
         Ok(())
     }
@@ -187,6 +207,12 @@ impl JobSecrets {
     /// lets a binding answer a warm read at once and start an asynchronous call only when cold.
     pub fn get_all_cached(&self) -> Option<Arc<SecretMap>> {
         self.fresh_cache()
+    }
+
+    /// What the cache holds, fresh or not: values this handle knows, to keep out of errors.
+    fn cached_even_if_stale(&self) -> Arc<SecretMap> {
+        let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
+        cache.as_ref().map(|cached| cached.secrets.clone()).unwrap_or_default()
     }
 
     fn fresh_cache(&self) -> Option<Arc<SecretMap>> {

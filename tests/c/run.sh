@@ -51,6 +51,13 @@ tls_url=$service_url
 # A service of its own for the connection cap: test_async counts its connections.
 start_service --enable-faults
 cap_url=$service_url
+# A server that quotes every request (token and values included) in its error texts.
+log=$work/echo.out
+"$lib/vdk-echo-server" >"$log" 2>"$log.err" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^listening on ' "$log" && break; sleep 0.1; done
+echo_url=$(sed -n 's/^listening on //p' "$log" | head -n1)
+test -n "$echo_url"
 
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
 cc "${cflags[@]}" -fsyntax-only -x c "$root/include/vdk_secrets.h"
@@ -91,7 +98,7 @@ for test in test_client test_job test_async; do
   cc "${cflags[@]}" "${extra_cflags[@]}" "$root/tests/c/$test.c" -o "$build/$test-$checker" \
     -L"$lib" -lvdk_secrets -Wl,-rpath,"$lib" -lpthread
   VDK_TEST_URL=$url VDK_TEST_TOKEN_URL=$url/oauth/token VDK_TEST_API_TOKEN=$api_token \
-  VDK_TEST_TLS_URL=$tls_url VDK_TEST_CA=$work/tls/ca.pem VDK_SECRETS_LOG=trace \
+  VDK_TEST_TLS_URL=$tls_url VDK_TEST_CA=$work/tls/ca.pem VDK_TEST_ECHO_URL=$echo_url VDK_SECRETS_LOG=trace \
   VDK_TEST_CAP_URL=$cap_url VDK_TEST_CANCEL_MS=$cancel_ms \
     "${run[@]}" "$build/$test-$checker" 2>"$work/stderr-$test" || status=$?
   grep -v '^vdk-secrets \(DEBUG\|TRACE\|INFO\)' "$work/stderr-$test" >&2 || true
@@ -137,7 +144,8 @@ if grep -q -e 'c-proxy-pass-31f7' "$work/stderr"; then
   echo "FAIL: the proxy password appeared on stderr" >&2
   status=1
 fi
-if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" "$work/stderr"; then
+if grep -q -e 'sk-canary-7f3a9c1d' -e "$api_token" -e 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' -e 'q83JxYz0' \
+    -e 'echo-access-token-5d1c8e0b7a924f63' -e 'c-echo-token' "$work/stderr"; then
   echo "FAIL: a secret value or the API token appeared on stderr" >&2
   status=1
 fi

@@ -3,6 +3,7 @@
  * The runner (tests/c/run.sh) starts the services and passes their addresses:
  *   VDK_TEST_URL, VDK_TEST_TOKEN_URL, VDK_TEST_API_TOKEN  service with auth and fault injection
  *   VDK_TEST_TLS_URL, VDK_TEST_CA                          HTTPS service and the CA that signed it
+ *   VDK_TEST_ECHO_URL                                      a server quoting every request in its errors
  * Prints one line per failed check and closes with "N passed, M failed". */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -17,7 +18,7 @@
 #include "check.h"
 #include "vdk_secrets.h"
 
-static const char *url, *token_url, *api_token, *tls_url, *ca_path;
+static const char *url, *token_url, *api_token, *tls_url, *ca_path, *echo_url;
 
 
 static char *fmt(const char *format, ...) {
@@ -413,12 +414,76 @@ static void test_tls(void) {
   vdk_client_free(client);
 }
 
+/* Whether `text` holds any 12-character stretch of `secret`: a secret shown in part is shown. */
+static bool holds_piece_of(const char *text, const char *secret) {
+  size_t length = strlen(secret);
+  for (size_t at = 0; at + 12 <= length; at++) {
+    char piece[13];
+    memcpy(piece, secret + at, 12);
+    piece[12] = '\0';
+    if (strstr(text, piece)) return true;
+  }
+  return false;
+}
+
+/* A PEM key and the API token pushed through a server that quotes every request in its
+ * errors (raw, JSON-escaped, \uXXXX, percent- and form-encoded, wrapped, cut): no error text
+ * shows any of it, and (run.sh checks) no log line. */
+static void test_echoing_server(void) {
+  static const char *pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
+                           "q83JxYz0/Pq+7wT1Ld2mUoXn4ReRr6cXzQ==\n-----END PRIVATE KEY-----\n";
+  static const char *echo_token = "c-echo-token+/= \xc3\xbc-81f2a0";
+  static const char *access_token = "echo-access-token-5d1c8e0b7a924f63";
+  char *secrets = fmt("{\"pem\":\"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+                      "\\nq83JxYz0/Pq+7wT1Ld2mUoXn4ReRr6cXzQ==\\n-----END PRIVATE KEY-----\\n\",\"canary\":\"" CANARY "\"}");
+  const char *token_paths[] = {"/token/ok", "/token/status-400", "/token/status-404", "/token/status-503"};
+  int quoted = 0;
+  for (int t = 0; t < 4; t++) {
+    char *config = fmt("{\"control_service_rest_api_url\":\"%s\",\"api_token\":\"%s\","
+                       "\"api_token_authorization_url\":\"%s%s\",\"control_http_backoff_factor_seconds\":0.01,"
+                       "\"control_http_total_retries\":2}",
+                       echo_url, echo_token, echo_url, token_paths[t]);
+    VdkClient *client = NULL;
+    CHECK(vdk_client_new(config, &client, NULL) == VDK_STATUS_OK, "echo client");
+    free(config);
+    if (!client) continue;
+    const int codes[] = {400, 401, 404, 413, 500, 302};
+    for (int c = 0; c < 6; c++) {
+      for (int round = 0; round < 8; round++) {
+        char *job = fmt("status-%d-c%d-%d", codes[c], t, round);
+        VdkError *error = NULL;
+        char *out = NULL;
+        VdkStatus status = round % 2 ? vdk_client_read_secrets(client, job, "team", &out, &error)
+                                     : vdk_client_write_secrets(client, job, "team", secrets, &out, &error);
+        CHECK(status != VDK_STATUS_OK && error, "%s fails", job);
+        if (error) {
+          const char *texts[] = {vdk_error_message(error), vdk_error_what(error), vdk_error_why(error),
+                                 vdk_error_consequences(error), vdk_error_countermeasures(error)};
+          for (int i = 0; i < 5; i++) {
+            if (strstr(texts[i], "the service says")) quoted++;
+            CHECK(!holds_piece_of(texts[i], pem) && !holds_piece_of(texts[i], CANARY) &&
+                      !holds_piece_of(texts[i], echo_token) && !holds_piece_of(texts[i], access_token),
+                  "%s: a secret in: %s", job, texts[i]);
+          }
+        }
+        vdk_error_free(error);
+        vdk_string_free(out);
+        free(job);
+      }
+    }
+    vdk_client_free(client);
+  }
+  CHECK(quoted > 0, "the server's texts are quoted at all");
+  free(secrets);
+}
+
 int main(void) {
   url = need("VDK_TEST_URL");
   token_url = need("VDK_TEST_TOKEN_URL");
   api_token = need("VDK_TEST_API_TOKEN");
   tls_url = need("VDK_TEST_TLS_URL");
   ca_path = need("VDK_TEST_CA");
+  echo_url = need("VDK_TEST_ECHO_URL");
   test_version();
   test_bad_arguments();
   test_round_trip();
@@ -427,6 +492,7 @@ int main(void) {
   test_threads();
   test_fork();
   test_tls();
+  test_echoing_server();
   printf("c-abi: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -203,11 +203,38 @@ static void test_control_service_backend(void) {
   free(config);
 }
 
+/* C code tokenizes returned strings in place: strtok writes NULs inside them. vdk_string_free
+ * must still wipe and free the whole allocation (valgrind and ASan see any access past it or a
+ * mismatched free). */
+static void test_string_free_after_strtok(void) {
+  VdkJobSecrets *secrets = open_job("strtok-job", "{\"secrets_default_type\":\"memory\"}");
+  CHECK(vdk_job_secrets_set_all(secrets, "{\"a\":\"x y\",\"b\":\"" CANARY "\",\"c\":\"-----BEGIN KEY-----\\nabc\\n\"}",
+                                NULL) == VDK_STATUS_OK,
+        "set_all");
+  char *all = NULL;
+  CHECK(vdk_job_secrets_get_all(secrets, &all, NULL) == VDK_STATUS_OK && all, "get_all");
+  if (all) {
+    int tokens = 0;
+    for (char *token = strtok(all, "{\":,}"); token; token = strtok(NULL, "{\":,}")) tokens++;
+    CHECK(tokens >= 6, "strtok found %d tokens", tokens);
+    CHECK(strlen(all) <= 3, "strtok cut the string short (%zu)", strlen(all));
+    vdk_string_free(all);
+  }
+  char *value = NULL;
+  CHECK(vdk_job_secrets_get(secrets, "b", &value, NULL) == VDK_STATUS_OK && value, "get");
+  if (value) {
+    memset(value, 0, strlen(value)); /* all of it NUL */
+    vdk_string_free(value);
+  }
+  vdk_job_secrets_free(secrets);
+}
+
 int main(void) {
   url = need("VDK_TEST_URL");
   token_url = need("VDK_TEST_TOKEN_URL");
   api_token = need("VDK_TEST_API_TOKEN");
   test_memory_backend();
+  test_string_free_after_strtok();
   test_backend_choice_errors();
   test_control_service_backend();
   printf("c-job-secrets: %d passed, %d failed\n", passed, failed);
