@@ -122,8 +122,10 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     Ok(current()?.runtime.block_on(future))
 }
 
-/// The global runtime, for spawning calls that complete by callback (the C ABI's `_async`).
-pub(crate) fn handle() -> Result<&'static Runtime> {
+/// The global runtime, for spawning calls that complete by callback (the C ABI's `_async`,
+/// and bindings such as the Java glue that run their own completion machinery). Futures of the
+/// job layer's async twins must be spawned here: their requests expect this runtime's reactor.
+pub fn handle() -> Result<&'static Runtime> {
     Ok(&current()?.runtime)
 }
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds and tests the Java binding from a clean clone (Java 17, Maven, Rust and a C compiler
-# installed): cargo builds the C library, the JNI glue and the local Control Service; `mvn -B
-# verify` builds and tests the jar; the
-# example runs against a freshly started local service, stopped afterwards. Exits non-zero on
-# any failure.
+# installed, and a JDK 21+ for the virtual-thread tests): cargo builds the C library, the JNI
+# glue and the local Control Service; `mvn -B verify` builds and tests the jar (the
+# virtual-thread tests once more on the JDK 21+); the example runs against a freshly started
+# local service, stopped afterwards. Exits non-zero on any failure.
+#
+# The JDK 21+ is VDK_JAVA21_HOME, else the newest under /usr/lib/jvm that is 21 or later (these
+# machines have Temurin 25 there). VDK_JAVA_SKIP_VIRTUAL_THREADS=1 skips those tests instead of
+# failing when there is none.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,8 +19,33 @@ step "cargo: libvdk_secrets, libvdk_secrets_jni, vdk-control-service"
 # One invocation, so that features unify across the workspace members as they do for the tests.
 (cd "$root" && cargo build --release -p vdk-secrets -p vdk-secrets-jni -p vdk-control-service)
 
+# A java of version 21 or later, or nothing.
+find_java21() {
+  local home java version
+  for home in ${VDK_JAVA21_HOME:-} $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
+    java="${home%/}/bin/java"
+    [ -x "$java" ] || continue
+    version=$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+    if [ "${version%%.*}" -ge 21 ] 2>/dev/null; then
+      echo "$java"
+      return 0
+    fi
+  done
+  return 1
+}
+virtual_threads=()
+if java21="$(find_java21)"; then
+  echo "virtual-thread tests on: $java21"
+  virtual_threads=("-Dvdk.virtualThreads.java=$java21")
+elif [ "${VDK_JAVA_SKIP_VIRTUAL_THREADS:-}" = 1 ]; then
+  echo "no JDK 21+ found: virtual-thread tests skipped (VDK_JAVA_SKIP_VIRTUAL_THREADS=1)"
+else
+  echo "no JDK 21+ found for the virtual-thread tests: set VDK_JAVA21_HOME, or VDK_JAVA_SKIP_VIRTUAL_THREADS=1 to skip them" >&2
+  exit 1
+fi
+
 step "mvn -B verify"
-(cd "$here" && mvn -B verify)
+(cd "$here" && mvn -B verify "${virtual_threads[@]}")
 
 work="$(mktemp -d)"
 service_pid=""

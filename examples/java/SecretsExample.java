@@ -6,6 +6,7 @@ import io.vdk.secrets.VdkSecretsException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /**
  * Sets and reads a data job's secrets against a running Control Service.
@@ -46,7 +47,19 @@ public class SecretsExample {
             System.err.println("no such job or team: " + e.getMessage());
             System.exit(1);
         } catch (VdkSecretsException e) {
-            System.err.println(e + "\nwhat to do: " + e.countermeasures());
+            // The op id is the X-OPID the call sent: the Control Service's logs have it too.
+            System.err.println(e + "\nwhat to do: " + e.countermeasures() + "\nop id: " + e.getOpId()
+                    + ", requests sent: " + e.getAttempts());
+            System.exit(1);
+        }
+
+        // Without blocking: a CompletableFuture, completed on the binding's executor (cancel(true)
+        // would drop the request; a blocking call is ended the same way by Thread.interrupt()).
+        try (SecretsClient client = SecretsClient.fromEnvironment()) {
+            int count = client.readSecretsAsync(job, team).thenApply(Secrets::size).join();
+            System.out.println("read " + count + " secrets asynchronously");
+        } catch (CompletionException e) {
+            System.err.println("asynchronous read failed: " + e.getCause());
             System.exit(1);
         }
 

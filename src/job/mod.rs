@@ -113,15 +113,16 @@ impl JobSecrets {
     }
 
     // The async twins run on the library's runtime (the blocking methods above, the C ABI's
-    // `_async` calls). Each is cancel-safe: dropping one mid-way releases the handle's lock,
+    // `_async` calls, the Java binding's glue): poll them only inside a task spawned on
+    // `runtime::handle()`, whose reactor their requests need. Each is cancel-safe: dropping one mid-way releases the handle's lock,
     // and a fetch or write that others waited for is then done by the next of them.
 
-    pub(crate) async fn get_async(&self, name: &str, deadline: Option<Instant>) -> Result<Option<Value>> {
+    pub async fn get_async(&self, name: &str, deadline: Option<Instant>) -> Result<Option<Value>> {
         let secrets = self.get_all_async(deadline).await?;
         Ok(secrets.get(name).cloned())
     }
 
-    pub(crate) async fn get_all_async(&self, deadline: Option<Instant>) -> Result<Arc<SecretMap>> {
+    pub async fn get_all_async(&self, deadline: Option<Instant>) -> Result<Arc<SecretMap>> {
         if let Some(secrets) = self.fresh_cache() {
             return Ok(secrets);
         }
@@ -138,7 +139,7 @@ impl JobSecrets {
         Ok(self.store(fetched))
     }
 
-    pub(crate) async fn set_async(&self, name: &str, value: Value, deadline: Option<Instant>) -> Result<()> {
+    pub async fn set_async(&self, name: &str, value: Value, deadline: Option<Instant>) -> Result<()> {
         validate_name(name)?;
         self.modify(deadline, |secrets| {
             secrets.insert(name.to_string(), value);
@@ -147,11 +148,11 @@ impl JobSecrets {
         .await
     }
 
-    pub(crate) async fn delete_async(&self, name: &str, deadline: Option<Instant>) -> Result<()> {
+    pub async fn delete_async(&self, name: &str, deadline: Option<Instant>) -> Result<()> {
         self.modify(deadline, |secrets| secrets.remove(name)).await
     }
 
-    pub(crate) async fn set_all_async(&self, secrets: SecretMap, deadline: Option<Instant>) -> Result<()> {
+    pub async fn set_all_async(&self, secrets: SecretMap, deadline: Option<Instant>) -> Result<()> {
         for name in secrets.as_map().keys() {
             validate_name(name)?;
         }
@@ -165,7 +166,7 @@ impl JobSecrets {
         Ok(())
     }
 
-    pub(crate) async fn refresh_async(&self, deadline: Option<Instant>) -> Result<()> {
+    pub async fn refresh_async(&self, deadline: Option<Instant>) -> Result<()> {
         let _serial = self.fetch_or_write.lock().await;
         let known = self.cache.write().unwrap_or_else(|p| p.into_inner()).take();
         let known = known.map(|cached| cached.secrets).unwrap_or_default();
@@ -200,6 +201,12 @@ impl JobSecrets {
             .await?;
         self.store(secrets);
         Ok(())
+    }
+
+    /// The cached secrets when the cache is warm (no I/O, never blocks on a fetch in progress):
+    /// lets a binding answer a warm read at once and start an asynchronous call only when cold.
+    pub fn get_all_cached(&self) -> Option<Arc<SecretMap>> {
+        self.fresh_cache()
     }
 
     /// What the cache holds, fresh or not: values this handle knows, to keep out of errors.

@@ -52,6 +52,9 @@ pub struct Cache {
     pub list_add: JMethodID,
     pub exception: Global<JClass<'static>>,
     pub exception_from_native: JStaticMethodID,
+    /// `NativeLog.record(int level, String message)`: a library log record into `System.Logger`.
+    pub native_log: Global<JClass<'static>>,
+    pub native_log_record: JStaticMethodID,
 }
 
 static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -74,7 +77,7 @@ fn class(env: &mut Env<'_>, name: &JNIStr) -> jni::errors::Result<Global<JClass<
 }
 
 fn build(env: &mut Env<'_>) -> jni::errors::Result<Cache> {
-    env.with_local_frame(32, |env| -> jni::errors::Result<Cache> {
+    env.with_local_frame(40, |env| -> jni::errors::Result<Cache> {
         let string = class(env, jni_str!("java/lang/String"))?;
         let object = class(env, jni_str!("java/lang/Object"))?;
         let class_class = class(env, jni_str!("java/lang/Class"))?;
@@ -92,6 +95,7 @@ fn build(env: &mut Env<'_>) -> jni::errors::Result<Cache> {
         let array_list = class(env, jni_str!("java/util/ArrayList"))?;
         let list = class(env, jni_str!("java/util/List"))?;
         let exception = class(env, jni_str!("io/vdk/secrets/VdkSecretsException"))?;
+        let native_log = class(env, jni_str!("io/vdk/secrets/NativeLog"))?;
         Ok(Cache {
             boolean_value: env.get_method_id(&boolean, jni_str!("booleanValue"), jni_sig!("()Z"))?,
             boolean_value_of: env.get_static_method_id(
@@ -136,7 +140,12 @@ fn build(env: &mut Env<'_>) -> jni::errors::Result<Cache> {
             exception_from_native: env.get_static_method_id(
                 &exception,
                 jni_str!("fromNative"),
-                jni_sig!("(IIZLjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)Lio/vdk/secrets/VdkSecretsException;"),
+                jni_sig!("(IIZLjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;I)Lio/vdk/secrets/VdkSecretsException;"),
+            )?,
+            native_log_record: env.get_static_method_id(
+                &native_log,
+                jni_str!("record"),
+                jni_sig!("(ILjava/lang/String;)V"),
             )?,
             integer: class(env, jni_str!("java/lang/Integer"))?,
             short: class(env, jni_str!("java/lang/Short"))?,
@@ -153,6 +162,7 @@ fn build(env: &mut Env<'_>) -> jni::errors::Result<Cache> {
             secrets,
             array_list,
             exception,
+            native_log,
         })
     })
 }

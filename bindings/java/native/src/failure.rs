@@ -128,12 +128,27 @@ fn throw(env: &mut Env<'_>, error: &Error) {
 }
 
 fn throw_vdk(env: &mut Env<'_>, error: &Error) -> jni::errors::Result<()> {
+    env.with_local_frame(4, |env| -> jni::errors::Result<()> {
+        let exception = exception_for(env, error)?;
+        // SAFETY: fromNative returns a VdkSecretsException, a Throwable.
+        let throwable = unsafe { JThrowable::from_raw(env, JObject::into_raw(exception)) };
+        match env.throw(&throwable) {
+            // `throw` reports the now pending exception as an error; that is the success case.
+            Ok(()) | Err(jni::errors::Error::JavaException) => Ok(()),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// The `VdkSecretsException` (of the subclass of its status) for `error`, not thrown.
+pub fn exception_for<'l>(env: &mut Env<'l>, error: &Error) -> jni::errors::Result<JObject<'l>> {
     let cache = cache(env)?;
-    env.with_local_frame(8, |env| -> jni::errors::Result<()> {
+    env.with_local_frame_returning_local::<_, JObject, _>(10, |env| {
         let what = new_string(env, error.what())?;
         let why = new_string(env, error.why())?;
         let consequences = new_string(env, error.consequences())?;
         let countermeasures = new_string(env, error.countermeasures())?;
+        let op_id = new_string(env, error.op_id())?;
         let args = [
             jvalue {
                 i: error.status() as i32,
@@ -150,10 +165,14 @@ fn throw_vdk(env: &mut Env<'_>, error: &Error) -> jni::errors::Result<()> {
             jvalue {
                 l: countermeasures.as_raw(),
             },
+            jvalue { l: op_id.as_raw() },
+            jvalue {
+                i: i32::try_from(error.attempts()).unwrap_or(i32::MAX),
+            },
         ];
         // SAFETY: the method ID was looked up on this class with this signature:
-        // (IIZLjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)
-        // Lio/vdk/secrets/VdkSecretsException;
+        // (IIZLjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;
+        // Ljava/lang/String;I)Lio/vdk/secrets/VdkSecretsException;
         let exception = unsafe {
             env.call_static_method_unchecked(&cache.exception, cache.exception_from_native, ReturnType::Object, &args)
         }?
@@ -161,12 +180,6 @@ fn throw_vdk(env: &mut Env<'_>, error: &Error) -> jni::errors::Result<()> {
         if exception.is_null() {
             return Err(jni::errors::Error::NullPtr("VdkSecretsException.fromNative"));
         }
-        // SAFETY: fromNative returns a VdkSecretsException, a Throwable.
-        let throwable = unsafe { JThrowable::from_raw(env, JObject::into_raw(exception)) };
-        match env.throw(&throwable) {
-            // `throw` reports the now pending exception as an error; that is the success case.
-            Ok(()) | Err(jni::errors::Error::JavaException) => Ok(()),
-            Err(e) => Err(e),
-        }
+        Ok(exception)
     })
 }

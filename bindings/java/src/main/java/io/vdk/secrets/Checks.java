@@ -24,6 +24,25 @@ final class Checks {
         return value;
     }
 
+    /** A sentinel for "a timeout was passed, but it was null", refused later with the call's other arguments. */
+    private static final Duration NULL_TIMEOUT = Duration.ofNanos(-1);
+
+    /**
+     * An asynchronous call's explicit timeout, kept for {@link #timeoutNanosOrConfigured}: a null
+     * one is refused there (through the future), not confused with "no timeout given".
+     */
+    static Duration notNullLater(Duration timeout) {
+        return timeout == null ? NULL_TIMEOUT : timeout;
+    }
+
+    /** {@link #timeoutNanos} of an explicit timeout, or the configured deadline when none was given (null). */
+    static long timeoutNanosOrConfigured(Duration timeout) {
+        if (timeout == null) {
+            return CONFIGURED_DEADLINE;
+        }
+        return timeoutNanos(timeout == NULL_TIMEOUT ? null : timeout);
+    }
+
     /** A per-call timeout in nanoseconds: positive; absurdly long ones are capped (about 292 years). */
     static long timeoutNanos(Duration timeout) {
         if (timeout == null) {

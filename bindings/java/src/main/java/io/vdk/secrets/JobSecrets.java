@@ -4,6 +4,9 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.LongConsumer;
 
 /**
  * One data job's secrets as job code sees them: get, get-all, set, set-all, delete, refresh,
@@ -20,12 +23,39 @@ import java.util.Map;
  *
  * <p>A missing or unknown backend is reported by the first call, with
  * {@link ConfigurationException}.
+ *
+ * <p>Blocking calls are interruptible and every call has an {@code ...Async} variant, as for
+ * {@link SecretsClient}. A read answered from a warm cache does not wait at all. The handle may
+ * be closed while {@code ...Async} calls on it are in flight: they finish normally.
  */
 public final class JobSecrets implements AutoCloseable {
     private final NativeHandle handle;
     private final Cleaner.Cleanable cleanable;
     private final String jobName;
     private final String teamName;
+
+    /** Returned by the native cache lookup when the cache is cold. */
+    private static final Object NOT_CACHED = new Object();
+
+    private static final NativeCalls.Op<Secrets> GET_ALL = new NativeCalls.Op<>("read secrets", false, null,
+            SecretsClient::secrets);
+    private static final NativeCalls.Op<Void> SET = nothing("set a secret", true);
+    private static final NativeCalls.Op<Void> SET_ALL = nothing("write secrets", true);
+    private static final NativeCalls.Op<Void> DELETE = nothing("delete a secret", true);
+    private static final NativeCalls.Op<Void> REFRESH = nothing("refresh secrets", false);
+
+    private static NativeCalls.Op<Void> nothing(String operation, boolean writes) {
+        return new NativeCalls.Op<>(operation, writes, null, none -> null);
+    }
+
+    /** The caller's default comes back as given; values from the library are frozen (masked when printed). */
+    private static NativeCalls.Op<Object> getOp(Object defaultValue) {
+        return new NativeCalls.Op<>("read a secret", false, defaultValue, value -> freeze(value, defaultValue));
+    }
+
+    private static Object freeze(Object value, Object defaultValue) {
+        return value == defaultValue ? value : Secrets.fromNativeValue(value);
+    }
 
     private JobSecrets(long pointer, String jobName, String teamName) {
         NativeHandle h = new NativeHandle(pointer, NativeBridge::jobFree, "JobSecrets");
@@ -41,6 +71,7 @@ public final class JobSecrets implements AutoCloseable {
         Checks.notNull(teamName, "teamName");
         Checks.notNull(config, "config");
         NativeLoader.ensureLoaded();
+        NativeCalls.ensureStarted();
         return new JobSecrets(NativeBridge.jobNew(jobName, teamName, config.asMap()), jobName, teamName);
     }
 
@@ -49,6 +80,7 @@ public final class JobSecrets implements AutoCloseable {
         Checks.notNull(jobName, "jobName");
         Checks.notNull(teamName, "teamName");
         NativeLoader.ensureLoaded();
+        NativeCalls.ensureStarted();
         return new JobSecrets(NativeBridge.jobNew(jobName, teamName, null), jobName, teamName);
     }
 
@@ -142,71 +174,195 @@ public final class JobSecrets implements AutoCloseable {
         refresh0(Checks.timeoutNanos(timeout));
     }
 
+    // ---- asynchronous variants (see SecretsClient for executors, cancellation, failures) ----
+
+    /** {@link #get(String)} without blocking: the value, or null when it is not set. */
+    public CompletableFuture<Object> getAsync(String name) {
+        return getAsync(name, null, null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    public CompletableFuture<Object> getAsync(String name, Executor executor) {
+        return getAsync(name, null, null, executor);
+    }
+
+    /**
+     * {@link #get(String, Object, Duration)} without blocking, completed on {@code executor}. A
+     * null {@code timeout} here means the configured deadline.
+     */
+    public CompletableFuture<Object> getAsync(String name, Object defaultValue, Duration timeout, Executor executor) {
+        return NativeCalls.async(getOp(defaultValue), executor, id -> {
+            Checks.notNull(name, "name");
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.jobGetStart(p, id, name, timeoutNanos));
+        });
+    }
+
+    public CompletableFuture<Secrets> getAllAsync() {
+        return getAllAsync(null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    public CompletableFuture<Secrets> getAllAsync(Executor executor) {
+        return getAllAsync(null, executor);
+    }
+
+    /** A null {@code timeout} means the configured deadline. */
+    public CompletableFuture<Secrets> getAllAsync(Duration timeout, Executor executor) {
+        return NativeCalls.async(GET_ALL, executor, id -> {
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.jobGetAllStart(p, id, timeoutNanos));
+        });
+    }
+
+    public CompletableFuture<Void> setAsync(String name, Object value) {
+        return setAsync(name, value, null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    public CompletableFuture<Void> setAsync(String name, Object value, Executor executor) {
+        return setAsync(name, value, null, executor);
+    }
+
+    /** A null {@code timeout} means the configured deadline. */
+    public CompletableFuture<Void> setAsync(String name, Object value, Duration timeout, Executor executor) {
+        return NativeCalls.async(SET, executor, id -> {
+            Checks.notNull(name, "name");
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.jobSetStart(p, id, name, value, timeoutNanos));
+        });
+    }
+
+    public CompletableFuture<Void> setAllAsync(Map<String, ?> secrets) {
+        return setAllAsync(secrets, null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    public CompletableFuture<Void> setAllAsync(Map<String, ?> secrets, Executor executor) {
+        return setAllAsync(secrets, null, executor);
+    }
+
+    /** A null {@code timeout} means the configured deadline. */
+    public CompletableFuture<Void> setAllAsync(Map<String, ?> secrets, Duration timeout, Executor executor) {
+        return NativeCalls.async(SET_ALL, executor, id -> {
+            Checks.notNull(secrets, "secrets");
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.jobSetAllStart(p, id, secrets, timeoutNanos));
+        });
+    }
+
+    public CompletableFuture<Void> deleteAsync(String name) {
+        return deleteAsync(name, null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    public CompletableFuture<Void> deleteAsync(String name, Executor executor) {
+        return deleteAsync(name, null, executor);
+    }
+
+    /** A null {@code timeout} means the configured deadline. */
+    public CompletableFuture<Void> deleteAsync(String name, Duration timeout, Executor executor) {
+        return NativeCalls.async(DELETE, executor, id -> {
+            Checks.notNull(name, "name");
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.jobDeleteStart(p, id, name, timeoutNanos));
+        });
+    }
+
+    public CompletableFuture<Void> refreshAsync() {
+        return refreshAsync(null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    public CompletableFuture<Void> refreshAsync(Executor executor) {
+        return refreshAsync(null, executor);
+    }
+
+    /** A null {@code timeout} means the configured deadline. */
+    public CompletableFuture<Void> refreshAsync(Duration timeout, Executor executor) {
+        return NativeCalls.async(REFRESH, executor, id -> {
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.jobRefreshStart(p, id, timeoutNanos));
+        });
+    }
+
+    // ---- blocking calls: a warm cache answers at once, anything else waits interruptibly ----
+
     private Object get0(String name, Object defaultValue, long timeoutNanos) {
         Checks.notNull(name, "name");
-        long pointer = handle.acquire();
-        try {
-            Object value = NativeBridge.jobGet(pointer, name, timeoutNanos, defaultValue);
-            // The caller's default comes back as given; values from the library are frozen so
-            // that objects and arrays print masked, as in Secrets.
-            return value == defaultValue ? value : Secrets.fromNativeValue(value);
-        } finally {
-            handle.release();
-            Reference.reachabilityFence(this);
+        Object cached = withPointerGet(p -> NativeBridge.jobGetCached(p, name, defaultValue, NOT_CACHED));
+        if (cached != NOT_CACHED) {
+            return freeze(cached, defaultValue);
         }
+        return NativeCalls.await(getOp(defaultValue),
+                id -> withPointer(p -> NativeBridge.jobGetStart(p, id, name, timeoutNanos)),
+                () -> freeze(withPointerGet(p -> NativeBridge.jobGet(p, name, timeoutNanos, defaultValue)), defaultValue));
     }
 
     private Secrets getAll0(long timeoutNanos) {
-        long pointer = handle.acquire();
-        try {
-            return Secrets.fromNative(NativeBridge.jobGetAll(pointer, timeoutNanos));
-        } finally {
-            handle.release();
-            Reference.reachabilityFence(this);
+        Object cached = withPointerGet(NativeBridge::jobGetAllCached);
+        if (cached != null) {
+            return SecretsClient.secrets(cached);
         }
+        return NativeCalls.await(GET_ALL,
+                id -> withPointer(p -> NativeBridge.jobGetAllStart(p, id, timeoutNanos)),
+                () -> SecretsClient.secrets(withPointerGet(p -> NativeBridge.jobGetAll(p, timeoutNanos))));
     }
 
     private void set0(String name, Object value, long timeoutNanos) {
         Checks.notNull(name, "name");
-        long pointer = handle.acquire();
-        try {
-            NativeBridge.jobSet(pointer, name, value, timeoutNanos);
-        } finally {
-            handle.release();
-            Reference.reachabilityFence(this);
-        }
+        NativeCalls.await(SET,
+                id -> withPointer(p -> NativeBridge.jobSetStart(p, id, name, value, timeoutNanos)),
+                () -> withPointerGet(p -> {
+                    NativeBridge.jobSet(p, name, value, timeoutNanos);
+                    return null;
+                }));
     }
 
     private void setAll0(Map<String, ?> secrets, long timeoutNanos) {
         Checks.notNull(secrets, "secrets");
-        long pointer = handle.acquire();
-        try {
-            NativeBridge.jobSetAll(pointer, secrets, timeoutNanos);
-        } finally {
-            handle.release();
-            Reference.reachabilityFence(this);
-        }
+        NativeCalls.await(SET_ALL,
+                id -> withPointer(p -> NativeBridge.jobSetAllStart(p, id, secrets, timeoutNanos)),
+                () -> withPointerGet(p -> {
+                    NativeBridge.jobSetAll(p, secrets, timeoutNanos);
+                    return null;
+                }));
     }
 
     private void delete0(String name, long timeoutNanos) {
         Checks.notNull(name, "name");
+        NativeCalls.await(DELETE,
+                id -> withPointer(p -> NativeBridge.jobDeleteStart(p, id, name, timeoutNanos)),
+                () -> withPointerGet(p -> {
+                    NativeBridge.jobDelete(p, name, timeoutNanos);
+                    return null;
+                }));
+    }
+
+    private void refresh0(long timeoutNanos) {
+        NativeCalls.await(REFRESH,
+                id -> withPointer(p -> NativeBridge.jobRefreshStart(p, id, timeoutNanos)),
+                () -> withPointerGet(p -> {
+                    NativeBridge.jobRefresh(p, timeoutNanos);
+                    return null;
+                }));
+    }
+
+    @FunctionalInterface
+    private interface PointerCall<T> {
+        T call(long pointer);
+    }
+
+    /** Runs {@code call} with the native pointer, live for its duration. */
+    private <T> T withPointerGet(PointerCall<T> call) {
         long pointer = handle.acquire();
         try {
-            NativeBridge.jobDelete(pointer, name, timeoutNanos);
+            return call.call(pointer);
         } finally {
             handle.release();
             Reference.reachabilityFence(this);
         }
     }
 
-    private void refresh0(long timeoutNanos) {
-        long pointer = handle.acquire();
-        try {
-            NativeBridge.jobRefresh(pointer, timeoutNanos);
-        } finally {
-            handle.release();
-            Reference.reachabilityFence(this);
-        }
+    private void withPointer(LongConsumer call) {
+        withPointerGet(p -> {
+            call.accept(p);
+            return null;
+        });
     }
 
     public boolean isClosed() {

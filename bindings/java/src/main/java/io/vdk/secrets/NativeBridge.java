@@ -40,6 +40,49 @@ final class NativeBridge {
 
     static native void jobRefresh(long job, long timeoutNanos);
 
+    // Asynchronous calls (see NativeCalls): each ...Start starts the call with the given id and
+    // returns; its outcome is announced by callsAwaitEvents and read by callTake (or dropped by
+    // callCancel, which also aborts a running call).
+
+    static native void clientReadStart(long client, long callId, String jobName, String teamName, long timeoutNanos);
+
+    static native void clientWriteStart(long client, long callId, String jobName, String teamName,
+            Map<String, ?> secrets, long timeoutNanos);
+
+    static native void jobGetStart(long job, long callId, String name, long timeoutNanos);
+
+    static native void jobGetAllStart(long job, long callId, long timeoutNanos);
+
+    static native void jobSetStart(long job, long callId, String name, Object value, long timeoutNanos);
+
+    static native void jobSetAllStart(long job, long callId, Map<String, ?> secrets, long timeoutNanos);
+
+    static native void jobDeleteStart(long job, long callId, String name, long timeoutNanos);
+
+    static native void jobRefreshStart(long job, long callId, long timeoutNanos);
+
+    /** The warm cache's value (or defaultValue), or notCached when the cache is cold. */
+    static native Object jobGetCached(long job, String name, Object defaultValue, Object notCached);
+
+    /** The warm cache's map, or null when the cache is cold. */
+    static native Map<String, Object> jobGetAllCached(long job);
+
+    /** The finished call's result (defaultValue for an absent secret), or its exception thrown. */
+    static native Object callTake(long callId, Object defaultValue);
+
+    static native void callCancel(long callId);
+
+    /** Native calls not yet ended by callTake or callCancel (tests: none may leak). */
+    static native int callsInFlight();
+
+    /** Blocks until events arrive; fills ids with ready calls and returns how many. */
+    static native int callsAwaitEvents(long[] ids);
+
+    /** The library's cancellation exception for this operation (not thrown). */
+    static native Object cancelledException(String operation, boolean writing);
+
+    static native void logInstall();
+
     static native String version();
 
     /** Panics in Rust on purpose (tests of the panic boundary). */

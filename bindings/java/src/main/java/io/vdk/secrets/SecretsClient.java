@@ -4,6 +4,9 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.LongConsumer;
 
 /**
  * A client of one VDK Control Service: reads and writes a data job's whole secrets map.
@@ -12,6 +15,14 @@ import java.util.Map;
  * token). Calls block the calling thread until the answer, an error, or the deadline
  * ({@code control_http_deadline_seconds}, or the per-call timeout). Failures are unchecked
  * {@link VdkSecretsException}s of the subclass of their {@link Status}.
+ *
+ * <p>Blocking calls are interruptible: {@link Thread#interrupt()} ends the call at once with
+ * {@link CancelledException} (the interrupt flag stays set) and drops its request; a thread
+ * already interrupted sends nothing. A virtual thread waiting for a call unmounts from its
+ * carrier. The {@code ...Async} variants return a {@link CompletableFuture} completed on the
+ * binding's executor (a cached pool of daemon threads) or on the given {@link Executor};
+ * cancelling the future (or completing it from outside) cancels the call. Every failure of an
+ * {@code ...Async} call, a refused argument included, comes through its future.
  *
  * <p>Close it when done ({@code try}-with-resources); {@link #close()} is idempotent and may
  * race with calls on other threads (the native client is freed when the last one ends). A
@@ -32,6 +43,15 @@ public final class SecretsClient implements AutoCloseable {
     private final NativeHandle handle;
     private final Cleaner.Cleanable cleanable;
 
+    private static final NativeCalls.Op<Secrets> READ = new NativeCalls.Op<>("read secrets", false, null,
+            SecretsClient::secrets);
+    private static final NativeCalls.Op<Void> WRITE = new NativeCalls.Op<>("write secrets", true, null, none -> null);
+
+    @SuppressWarnings("unchecked")
+    static Secrets secrets(Object nativeMap) {
+        return Secrets.fromNative((Map<String, Object>) nativeMap);
+    }
+
     private SecretsClient(long pointer) {
         NativeHandle h = new NativeHandle(pointer, NativeBridge::clientFree, "SecretsClient");
         this.handle = h;
@@ -43,12 +63,14 @@ public final class SecretsClient implements AutoCloseable {
     public static SecretsClient create(SecretsConfig config) {
         Checks.notNull(config, "config");
         NativeLoader.ensureLoaded();
+        NativeCalls.ensureStarted();
         return new SecretsClient(NativeBridge.clientNew(config.asMap()));
     }
 
     /** A client configured from {@code VDK_*} environment variables (names case-insensitive), read now. */
     public static SecretsClient fromEnvironment() {
         NativeLoader.ensureLoaded();
+        NativeCalls.ensureStarted();
         return new SecretsClient(NativeBridge.clientNew(null));
     }
 
@@ -104,16 +126,53 @@ public final class SecretsClient implements AutoCloseable {
         write(jobName, teamName, secrets, Checks.timeoutNanos(timeout));
     }
 
+    /** {@link #readSecrets(String, String)} without blocking; see the class comment for executors and cancellation. */
+    public CompletableFuture<Secrets> readSecretsAsync(String jobName, String teamName) {
+        return readAsync(jobName, teamName, null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    /** {@link #readSecretsAsync(String, String)}, its future completed on {@code executor}. */
+    public CompletableFuture<Secrets> readSecretsAsync(String jobName, String teamName, Executor executor) {
+        return readAsync(jobName, teamName, null, executor);
+    }
+
+    /** {@link #readSecretsAsync(String, String, Executor)} bounded by {@code timeout} instead of the configured deadline. */
+    public CompletableFuture<Secrets> readSecretsAsync(String jobName, String teamName, Duration timeout,
+            Executor executor) {
+        return readAsync(jobName, teamName, Checks.notNullLater(timeout), executor);
+    }
+
+    /** {@link #writeSecrets(String, String, Map)} without blocking; nothing is sent when an argument is refused. */
+    public CompletableFuture<Void> writeSecretsAsync(String jobName, String teamName, Map<String, ?> secrets) {
+        return writeAsync(jobName, teamName, secrets, null, NativeCalls.DEFAULT_EXECUTOR);
+    }
+
+    /** {@link #writeSecretsAsync(String, String, Map)}, its future completed on {@code executor}. */
+    public CompletableFuture<Void> writeSecretsAsync(String jobName, String teamName, Map<String, ?> secrets,
+            Executor executor) {
+        return writeAsync(jobName, teamName, secrets, null, executor);
+    }
+
+    /** {@link #writeSecretsAsync(String, String, Map, Executor)} bounded by {@code timeout}. */
+    public CompletableFuture<Void> writeSecretsAsync(String jobName, String teamName, Map<String, ?> secrets,
+            Duration timeout, Executor executor) {
+        return writeAsync(jobName, teamName, secrets, Checks.notNullLater(timeout), executor);
+    }
+
     private Secrets read(String jobName, String teamName, long timeoutNanos) {
         Checks.notNull(jobName, "jobName");
         Checks.notNull(teamName, "teamName");
-        long pointer = handle.acquire();
-        try {
-            return Secrets.fromNative(NativeBridge.clientRead(pointer, jobName, teamName, timeoutNanos));
-        } finally {
-            handle.release();
-            Reference.reachabilityFence(this);
-        }
+        return NativeCalls.await(READ,
+                id -> withPointer(p -> NativeBridge.clientReadStart(p, id, jobName, teamName, timeoutNanos)),
+                () -> {
+                    long pointer = handle.acquire();
+                    try {
+                        return secrets(NativeBridge.clientRead(pointer, jobName, teamName, timeoutNanos));
+                    } finally {
+                        handle.release();
+                        Reference.reachabilityFence(this);
+                    }
+                });
     }
 
     private String readJson(String jobName, String teamName, long timeoutNanos) {
@@ -132,9 +191,40 @@ public final class SecretsClient implements AutoCloseable {
         Checks.notNull(jobName, "jobName");
         Checks.notNull(teamName, "teamName");
         Checks.notNull(secrets, "secrets");
+        NativeCalls.await(WRITE,
+                id -> withPointer(p -> NativeBridge.clientWriteStart(p, id, jobName, teamName, secrets, timeoutNanos)),
+                () -> {
+                    withPointer(p -> NativeBridge.clientWrite(p, jobName, teamName, secrets, timeoutNanos));
+                    return null;
+                });
+    }
+
+    private CompletableFuture<Secrets> readAsync(String jobName, String teamName, Duration timeout,
+            Executor executor) {
+        return NativeCalls.async(READ, executor, id -> {
+            Checks.notNull(jobName, "jobName");
+            Checks.notNull(teamName, "teamName");
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.clientReadStart(p, id, jobName, teamName, timeoutNanos));
+        });
+    }
+
+    private CompletableFuture<Void> writeAsync(String jobName, String teamName, Map<String, ?> secrets,
+            Duration timeout, Executor executor) {
+        return NativeCalls.async(WRITE, executor, id -> {
+            Checks.notNull(jobName, "jobName");
+            Checks.notNull(teamName, "teamName");
+            Checks.notNull(secrets, "secrets");
+            long timeoutNanos = Checks.timeoutNanosOrConfigured(timeout);
+            withPointer(p -> NativeBridge.clientWriteStart(p, id, jobName, teamName, secrets, timeoutNanos));
+        });
+    }
+
+    /** Runs {@code call} with the native pointer, live for its duration. */
+    private void withPointer(LongConsumer call) {
         long pointer = handle.acquire();
         try {
-            NativeBridge.clientWrite(pointer, jobName, teamName, secrets, timeoutNanos);
+            call.accept(pointer);
         } finally {
             handle.release();
             Reference.reachabilityFence(this);

@@ -132,6 +132,14 @@ public final class SecretsConfig {
             return count("control_http_read_retries", retries);
         }
 
+        /**
+         * {@code control_http_max_connections}: requests in flight at once per client (default
+         * 64); more calls wait for a connection within their own deadline.
+         */
+        public Builder controlHttpMaxConnections(long connections) {
+            return count("control_http_max_connections", connections);
+        }
+
         /** {@code control_http_connect_timeout_seconds}: connect timeout, TCP and TLS (default 30). */
         public Builder controlHttpConnectTimeoutSeconds(double seconds) {
             return seconds("control_http_connect_timeout_seconds", seconds);

@@ -23,6 +23,8 @@ public enum Status {
     NETWORK(7),
     /** Malformed or oversized response body. */
     PROTOCOL(8),
+    /** The caller cancelled the call (an interrupted thread); see {@link CancelledException}. */
+    CANCELLED(9),
     /** A bug caught at the boundary (a Rust panic); the JVM goes on. */
     INTERNAL_ERROR(99);
 

@@ -9,8 +9,11 @@ package io.vdk.secrets;
  * <p>Subclasses, one per status: {@link InvalidArgumentException}, {@link ConfigurationException},
  * {@link AuthenticationException}, {@link NotFoundException}, {@link UserErrorException},
  * {@link ServiceErrorException}, {@link NetworkException}, {@link ProtocolException},
- * {@link InternalErrorException}; and {@link ClosedException} (a subclass of
+ * {@link CancelledException}, {@link InternalErrorException}; and {@link ClosedException} (a subclass of
  * {@code InvalidArgumentException}) for use after {@code close()}.
+ *
+ * <p>{@link #getOpId()} and {@link #getAttempts()} match a failure with the Control Service's
+ * logs: the {@code X-OPID} the call sent and how many requests it made.
  *
  * <p>{@link #getMessage()} is "what: why", without the closing punctuation of {@code what} (so
  * never "found.: the").
@@ -25,6 +28,10 @@ public class VdkSecretsException extends RuntimeException {
     private final String why;
     private final String consequences;
     private final String countermeasures;
+    // Set once by fromNative, right after construction and before the exception is published
+    // (so that the public constructors of every subclass stay as they are).
+    private String opId = "";
+    private int attempts;
 
     public VdkSecretsException(Status status, int httpStatus, boolean retryable, String what, String why,
             String consequences, String countermeasures) {
@@ -104,6 +111,19 @@ public class VdkSecretsException extends RuntimeException {
         return countermeasures;
     }
 
+    /**
+     * The operation id the call sent as {@code X-OPID} (the Control Service logs it with each
+     * request), or "" when the call failed before sending anything.
+     */
+    public String getOpId() {
+        return opId;
+    }
+
+    /** How many requests the call sent (token exchanges and retries included); 0 if none. */
+    public int getAttempts() {
+        return attempts;
+    }
+
     @Override
     public String toString() {
         String http = httpStatus == 0 ? "" : " (HTTP " + httpStatus + ")";
@@ -112,6 +132,14 @@ public class VdkSecretsException extends RuntimeException {
 
     /** Called by the JNI glue: the exception of the right subclass for a native error. */
     static VdkSecretsException fromNative(int status, int httpStatus, boolean retryable, String what, String why,
+            String consequences, String countermeasures, String opId, int attempts) {
+        VdkSecretsException e = ofStatus(status, httpStatus, retryable, what, why, consequences, countermeasures);
+        e.opId = opId == null ? "" : opId;
+        e.attempts = Math.max(0, attempts);
+        return e;
+    }
+
+    private static VdkSecretsException ofStatus(int status, int httpStatus, boolean retryable, String what, String why,
             String consequences, String countermeasures) {
         Status s = Status.fromCode(status);
         switch (s) {
@@ -131,6 +159,8 @@ public class VdkSecretsException extends RuntimeException {
                 return new NetworkException(httpStatus, retryable, what, why, consequences, countermeasures);
             case PROTOCOL:
                 return new ProtocolException(httpStatus, retryable, what, why, consequences, countermeasures);
+            case CANCELLED:
+                return new CancelledException(httpStatus, retryable, what, why, consequences, countermeasures);
             default:
                 return new InternalErrorException(httpStatus, retryable, what, why, consequences, countermeasures);
         }
