@@ -100,4 +100,18 @@ fn serve_with_a_self_signed_certificate_speaks_https() {
     assert_eq!(r.stdout, "b\n");
     // Without the CA, the certificate is refused: a network error.
     run(&mut job(&served.url, "tls", &["--get", "a"])).code(8);
+    // With verification off it works, and says so on stderr once, whatever the log settings.
+    let r = run(job(&served.url, "tls", &["--get", "a"])
+        .env("VDK_CONTROL_HTTP_VERIFY_SSL", "false")
+        .env_remove("VDK_SECRETS_LOG"))
+    .ok();
+    assert_eq!(r.stdout, "b\n");
+    assert_eq!(
+        r.stderr
+            .matches("control_http_verify_ssl is false: TLS certificates are not checked")
+            .count(),
+        1,
+        "{}",
+        r.stderr
+    );
 }
