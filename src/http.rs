@@ -317,6 +317,7 @@ impl Transport {
             ))
         })?;
         spec.attempts.fetch_add(1, Ordering::Relaxed);
+        runtime::note_attempt(&self.op_id);
         let response = pool
             .http
             .execute(self.request(spec))

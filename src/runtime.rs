@@ -122,6 +122,27 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     Ok(current()?.runtime.block_on(future))
 }
 
+/// How far a call spawned for the C ABI got: the operation id it sent and how many requests.
+/// The transport records into it (through a task-local) while the call runs, so that a call
+/// cancelled midway can still say so in its error.
+#[derive(Default)]
+pub(crate) struct CallProgress {
+    pub attempts: std::sync::atomic::AtomicU32,
+    pub op_id: std::sync::OnceLock<Box<str>>,
+}
+
+tokio::task_local! {
+    pub(crate) static CALL_PROGRESS: std::sync::Arc<CallProgress>;
+}
+
+/// Records one request sent with `op_id`, when the running task tracks its progress.
+pub(crate) fn note_attempt(op_id: &str) {
+    let _ = CALL_PROGRESS.try_with(|progress| {
+        progress.attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        progress.op_id.get_or_init(|| Box::from(op_id));
+    });
+}
+
 /// The global runtime, for spawning calls that complete by callback (the C ABI's `_async`,
 /// and bindings such as the Java glue that run their own completion machinery). Futures of the
 /// job layer's async twins must be spawned here: their requests expect this runtime's reactor.

@@ -102,8 +102,10 @@ func TestCancelEndsTheCallAndTheRequest(t *testing.T) {
 			if e.Status != vdk.StatusCancelled {
 				t.Errorf("%s: status %v, want CANCELLED", name, e.Status)
 			}
-			// (The library gives a cancelled call's error no op id or attempts yet, so they
-			// are not checked here.)
+			// The request was out when the call was cancelled: the error names it.
+			if len(e.OpID) != 16 || e.Attempts < 1 {
+				t.Errorf("%s: cancelled call's op id %q, attempts %d", name, e.OpID, e.Attempts)
+			}
 			if strings.HasPrefix(request, "PUT") && !strings.Contains(e.Consequences+e.Why, "may or may not") {
 				t.Errorf("%s: a cancelled write does not say it may have been applied: %+v", name, e)
 			}

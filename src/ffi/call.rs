@@ -63,6 +63,8 @@ pub struct VdkCall {
     operation: &'static str,
     writes: bool,
     generation: u64,
+    /// What the call has sent so far, for the error of a cancelled call.
+    progress: Arc<runtime::CallProgress>,
 }
 
 /// The caller's pointer, handed back untouched on the completion thread.
@@ -218,20 +220,22 @@ where
         operation,
         writes,
         generation: runtime::fork_generation(),
+        progress: Arc::default(),
     });
     if !out_call.is_null() {
         // SAFETY: the caller provides writable storage; written before the call can complete.
         unsafe { *out_call = Arc::into_raw(call.clone()) as *mut VdkCall };
     }
     let task_call = call.clone();
-    let task = handle.spawn(async move {
+    let progress = call.progress.clone();
+    let task = handle.spawn(runtime::CALL_PROGRESS.scope(progress, async move {
         let result = future.await;
         if task_call.claim(FINISHED) {
             task_call.deliver(result);
         }
         // Otherwise it was cancelled first, and that was reported; the result is dropped (and
         // with it any secret, wiped).
-    });
+    }));
     *call.abort.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
     if call.outcome.load(Ordering::Acquire) == CANCELLED {
         task.abort(); // cancelled before the abort handle was stored
@@ -276,7 +280,12 @@ pub extern "C" fn vdk_call_cancel(call: *const VdkCall) -> bool {
             Arc::increment_strong_count(ptr);
             Arc::from_raw(ptr)
         };
-        shared.deliver(Err(Error::cancelled(call.operation, call.writes)));
+        let progress = &call.progress;
+        let error = Error::cancelled(call.operation, call.writes).with_call_details(
+            progress.op_id.get().map_or("", |id| id),
+            progress.attempts.load(Ordering::Relaxed),
+        );
+        shared.deliver(Err(error));
         true
     })
 }

@@ -193,6 +193,10 @@ static double cancel_one(VdkClient *client, const char *job, bool write, const c
   double latency = slot->done_at - asked;
   CHECK(slot->status == VDK_STATUS_CANCELLED && slot->result == NULL, "%s: status %u", label, slot->status);
   CHECK(slot->error && vdk_error_status(slot->error) == VDK_STATUS_CANCELLED, "%s: error status", label);
+  /* The request was out when the call was cancelled: the error says which, and how many. */
+  CHECK(slot->error && strlen(vdk_error_op_id(slot->error)) == 16 && vdk_error_attempts(slot->error) >= 1,
+        "%s: op id '%s', %u attempts", label, slot->error ? vdk_error_op_id(slot->error) : "",
+        slot->error ? vdk_error_attempts(slot->error) : 0);
   if (write && slot->error)
     CHECK(strstr(vdk_error_consequences(slot->error), "may or may not") != NULL,
           "%s: a cancelled write says it may or may not have been applied: %s", label,
