@@ -357,9 +357,11 @@ impl Transport {
                 break; // enough of an error body to explain it
             }
             if total > body.capacity() as u64 {
-                // The server has sent a full initial buffer: trust its declared length (within
-                // the limit) for one allocation rather than a chain of doubling copies.
-                body.reserve_total(expected as usize);
+                // Grow by what has arrived, never by what the server claims: at most 4x the
+                // bytes received (towards the declared length), so a 1 MB body takes two
+                // steps from the initial buffer, and a lying Content-Length costs nothing.
+                let grown = expected.max(total).min(total.saturating_mul(4));
+                body.reserve_total(grown as usize);
             }
             body.extend_from_slice(&chunk);
         }

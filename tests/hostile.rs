@@ -277,8 +277,10 @@ fn a_content_length_never_sizes_a_buffer() {
     let url = serve(|stream, _| {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         if read_request(&mut reader).is_some() {
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {DECLARED}\r\nConnection: close\r\n\r\n{{\"a\":");
+            // 200 KB of a real body first, past the initial buffer, then silence.
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {DECLARED}\r\nConnection: close\r\n\r\n{{\"a\":\"");
             let _ = (&stream).write_all(head.as_bytes());
+            let _ = (&stream).write_all(&[b'x'; 200 * 1024]);
         }
     });
     let c = client(
