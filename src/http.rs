@@ -360,8 +360,12 @@ impl Transport {
                 // Grow by what has arrived, never by what the server claims: at most 4x the
                 // bytes received (towards the declared length), so a 1 MB body takes two
                 // steps from the initial buffer, and a lying Content-Length costs nothing.
-                let grown = expected.max(total).min(total.saturating_mul(4));
-                body.reserve_total(grown as usize);
+                let grown = if expected >= total {
+                    expected.min(total.saturating_mul(4))
+                } else {
+                    total.saturating_mul(2) // no (or a wrong) length: double
+                };
+                body.reserve_total(grown.min(limit) as usize);
             }
             body.extend_from_slice(&chunk);
         }
