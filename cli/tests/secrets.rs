@@ -608,23 +608,3 @@ fn ctrl_c_at_a_hidden_prompt_restores_the_terminal() {
     assert_ne!(settings.c_lflag & libc::ECHO, 0, "echo restored after Ctrl-C");
     assert_eq!(stored(&url, "ctrl-c"), json!({}), "nothing written");
 }
-
-/// A pseudo-terminal: (master side, slave side).
-fn pty() -> (std::fs::File, std::os::fd::OwnedFd) {
-    use std::os::fd::{FromRawFd, OwnedFd};
-    let (mut master, mut slave) = (-1, -1);
-    // SAFETY: openpty fills two descriptors; the other arguments may be NULL.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened and are owned here.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    (std::fs::File::from(master), slave)
-}
