@@ -14,7 +14,8 @@
 //! prints `RESULT rps=.. p50=.. p99=.. cpu=..` (medians over rounds; µs; client CPU per read).
 //! VDK_BENCH_MATRIX=write-concurrent is the read mode's loop with writes, each thread writing a
 //! job of its own (bench-write-N). Needs VDK_BENCH_URL; the read mode does not write (the
-//! server may be a static one).
+//! server may be a static one). VDK_BENCH_MATRIX=read-async runs tasks on the async API;
+//! `reqwest-floor` and `hyper-floor` make the same exchange with the transport crates alone.
 
 use std::ffi::{c_char, CStr};
 use std::io::{BufRead, BufReader};
@@ -162,6 +163,9 @@ fn matrix(mode: &str) {
         env("VDK_BENCH_SECONDS", 1.0),
         env("VDK_BENCH_ROUNDS", 3.0) as usize,
     );
+    if mode.ends_with("-floor") {
+        return matrix_floor(mode, &url, threads, seconds, rounds);
+    }
     let config_json = serde_json::json!({"control_service_rest_api_url": url}).to_string();
     let client = SecretsClient::new(Config::from_json(&config_json).unwrap()).unwrap();
     if mode == "read-async" {
@@ -214,6 +218,90 @@ fn matrix(mode: &str) {
 /// async API on a tokio runtime with VDK_BENCH_WORKERS worker threads (default 1; 0 = a
 /// current-thread runtime), the way an async host or `wrk` keeps many requests in flight.
 fn matrix_async(client: SecretsClient, tasks: usize, seconds: f64, rounds: usize) {
+    let client = std::sync::Arc::new(client);
+    run_tasks(tasks, seconds, rounds, move || {
+        let client = client.clone();
+        async move { assert_eq!(client.read_secrets(JOB, TEAM).await.unwrap().len(), 3) }
+    });
+}
+
+/// The floors under the library: the same exchange as a read (GET of the secrets path with the
+/// headers the library sends, status check, the body read whole and parsed as a JSON object),
+/// made with reqwest alone (`reqwest-floor`, the transport the library is built on, configured
+/// as the library configures it) or with hyper-util's pooled client alone (`hyper-floor`, what
+/// reqwest is built on), from VDK_BENCH_THREADS tasks on a one-worker runtime. They show how
+/// much of the gap to `wrk` the library could close at all without replacing its transport.
+fn matrix_floor(mode: &str, url: &str, tasks: usize, seconds: f64, rounds: usize) {
+    let full = format!(
+        "{}/data-jobs/for-team/{TEAM}/jobs/{JOB}/deployments/TODO/secrets",
+        url.trim_end_matches('/')
+    );
+    let check = |status: u16, body: &[u8]| {
+        assert_eq!(status, 200);
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).unwrap();
+        assert_eq!(map.len(), 3);
+    };
+    match mode {
+        "reqwest-floor" => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false)
+                .connect_timeout(Duration::from_secs(30))
+                .read_timeout(Duration::from_secs(30))
+                .pool_max_idle_per_host(64)
+                .http1_only()
+                .build()
+                .unwrap();
+            let url = reqwest::Url::parse(&full).unwrap();
+            run_tasks(tasks, seconds, rounds, move || {
+                let (client, url) = (client.clone(), url.clone());
+                async move {
+                    let response = client
+                        .get(url)
+                        .header("accept", "application/json")
+                        .header("user-agent", "vdk-secrets-bench")
+                        .header("x-opid", "bench-floor")
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status().as_u16();
+                    check(status, &response.bytes().await.unwrap());
+                }
+            });
+        }
+        "hyper-floor" => {
+            use http_body_util::BodyExt;
+            let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+            let uri: hyper::Uri = full.parse().unwrap();
+            run_tasks(tasks, seconds, rounds, move || {
+                let (client, uri) = (client.clone(), uri.clone());
+                async move {
+                    let request = hyper::Request::get(uri)
+                        .header("accept", "application/json")
+                        .header("user-agent", "vdk-secrets-bench")
+                        .header("x-opid", "bench-floor")
+                        .body(http_body_util::Empty::new())
+                        .unwrap();
+                    let response = client.request(request).await.unwrap();
+                    let status = response.status().as_u16();
+                    check(status, &response.into_body().collect().await.unwrap().to_bytes());
+                }
+            });
+        }
+        other => panic!("unknown VDK_BENCH_MATRIX mode {other}"),
+    }
+}
+
+/// Runs `call` in a loop from `tasks` tasks on a tokio runtime with VDK_BENCH_WORKERS worker
+/// threads (default 1; 0 = a current-thread runtime) for `rounds` rounds of `seconds`, after a
+/// warm-up, and prints the matrix summary.
+fn run_tasks<F, Fut>(tasks: usize, seconds: f64, rounds: usize, call: F)
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let workers: usize = std::env::var("VDK_BENCH_WORKERS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -227,23 +315,23 @@ fn matrix_async(client: SecretsClient, tasks: usize, seconds: f64, rounds: usize
             .build()
     }
     .unwrap();
-    let client = std::sync::Arc::new(client);
+    let call = std::sync::Arc::new(call);
     let mut summary = MatrixSummary::default();
     runtime.block_on(async {
         for _ in 0..200 {
-            client.read_secrets(JOB, TEAM).await.unwrap();
+            call().await;
         }
         for _ in 0..rounds {
             let deadline = Instant::now() + Duration::from_secs_f64(seconds);
             let (t0, c0) = (Instant::now(), cpu_time());
             let handles: Vec<_> = (0..tasks)
                 .map(|_| {
-                    let client = client.clone();
+                    let call = call.clone();
                     tokio::spawn(async move {
                         let mut lat = Vec::with_capacity(1 << 16);
                         while Instant::now() < deadline {
                             let t0 = Instant::now();
-                            assert_eq!(client.read_secrets(JOB, TEAM).await.unwrap().len(), 3);
+                            call().await;
                             lat.push(t0.elapsed().as_nanos() as u64);
                         }
                         lat

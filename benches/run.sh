@@ -18,7 +18,9 @@
 #   3. the same rounds also run 16 calling threads (Rust API, C ABI, wrk -t2 -c16) and the
 #      upstream Python client at 1, 4 and 16 threads (its best is the comparison);
 #   3b. the asynchronous C ABI driven from one C thread with 1, 16, 64 and 256 calls in flight
-#      (benches/c/read_bench.c async), beside wrk -t1 -cN at the same counts, same rounds;
+#      (benches/c/read_bench.c async), beside wrk -t1 -cN at the same counts, same rounds, and
+#      at 16 and more the same exchange made by reqwest alone and by hyper-util alone (the
+#      floors of the transport, benches/read_secrets.rs VDK_BENCH_MATRIX=reqwest-floor|hyper-floor);
 #   4. cancel-to-callback latency (200 cancels of calls waiting on a slow answer), cold start to
 #      the first read (20 processes each: C, C with a token exchange, Python) and
 #      the RSS of a C process over 1,000,000 cached gets and up to 100,000 network reads.
@@ -67,6 +69,18 @@ trap 'kill $service_pid $nginx_pid 2>/dev/null || true; wait 2>/dev/null || true
 raw=$root/target/bench-sequential.raw.txt
 : >"$raw"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+# The transport crates alone making the same exchange from N tasks on one worker (reqwest as
+# the library configures it, and hyper-util's pooled client under it): the floors under the
+# asynchronous C ABI at 16 and more in flight.
+floors() {
+  local url=$1 n=$2 tag=$3 line mode
+  [[ $n -ge 16 ]] || return 0
+  for mode in reqwest hyper; do
+    line=$(VDK_BENCH_URL=$1 VDK_BENCH_MATRIX=$mode-floor VDK_BENCH_THREADS=$n VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
+      VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
+    echo "$round $mode-floor-$tag$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+  done
+}
 for round in $(seq 1 "$ROUNDS"); do
   TIMEFORMAT='%U %S'
   { time wrk -t1 -c1 -d"${SECONDS_PER_ROUND}s" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
@@ -108,6 +122,7 @@ for round in $(seq 1 "$ROUNDS"); do
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
     requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
     echo "$round wrk-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+    floors "$url" "$n" ""
   done
   # The same against nginx at the counts the target names.
   for n in 16 64; do
@@ -117,6 +132,7 @@ for round in $(seq 1 "$ROUNDS"); do
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
     requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
     echo "$round wrk-nginx-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+    floors "$nginx_url" "$n" "nginx-"
   done
   echo "round $round/$ROUNDS done" >&2
 done
@@ -167,17 +183,33 @@ for c in clients:
     cpu_py = [rows[r]["python"][1] / rows[r][c][1] for r in rows]
     print(f"| {names[c]} | {med(rps):,.0f} | {1e6 / med(rps):.1f} | {spread(cpu, '{:.1f}')} | {spread(vs_wrk, '{:.0f}%')} "
           f"| {spread(vs_py, '{:.1f}x')} | {spread(cpu_py, '{:.1f}x')} less |")
-print("\nThe asynchronous C ABI, one C thread keeping N calls in flight, beside wrk -t1 -cN in the same rounds.\n")
-print("| in flight | C async reads/s | client CPU µs per read | wrk -t1 -cN reads/s | C async vs wrk |")
-print("| ---: | ---: | ---: | ---: | ---: |")
-for server, prefix, wrk_prefix in [("local service", "c-async-", "wrk-c"), ("nginx", "c-async-nginx-", "wrk-nginx-c")]:
+print("\nThe asynchronous C ABI, one C thread keeping N calls in flight, beside wrk -t1 -cN in the same rounds;")
+print("at 16 and more, also the same exchange made by reqwest alone and by hyper-util alone (N tasks, one worker).\n")
+print("| in flight | C async reads/s | client CPU µs per read | wrk -t1 -cN reads/s | C async vs wrk | reqwest alone: reads/s, CPU µs, vs wrk | hyper-util alone: reads/s, CPU µs, vs wrk | C async vs reqwest alone |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for server, prefix, wrk_prefix, tag in [("local service", "c-async-", "wrk-c", ""), ("nginx", "c-async-nginx-", "wrk-nginx-c", "nginx-")]:
     counts = sorted({int(c[len(prefix):]) for r in rows for c in rows[r] if c.startswith(prefix) and c[len(prefix):].isdigit()})
     for n in counts:
         rps = [rows[r][f"{prefix}{n}"][0] for r in rows]
         cpu = [rows[r][f"{prefix}{n}"][1] for r in rows]
         wrk = [rows[r][f"{wrk_prefix}{n}"][0] for r in rows]
         ratio = [rows[r][f"{prefix}{n}"][0] / rows[r][f"{wrk_prefix}{n}"][0] for r in rows]
-        print(f"| {n} ({server}) | {med(rps):,.0f} | {spread(cpu, '{:.1f}')} | {med(wrk):,.0f} | {spread(ratio, '{:.2f}x')} |")
+        cells = []
+        for floor in ("reqwest", "hyper"):
+            key = f"{floor}-floor-{tag}{n}"
+            if all(key in rows[r] for r in rows):
+                f_rps = [rows[r][key][0] for r in rows]
+                f_cpu = [rows[r][key][1] for r in rows]
+                f_ratio = [rows[r][key][0] / rows[r][f"{wrk_prefix}{n}"][0] for r in rows]
+                cells.append(f"{med(f_rps):,.0f}, {med(f_cpu):.1f}, {spread(f_ratio, '{:.2f}x')}")
+            else:
+                cells.append("–")
+        key = f"reqwest-floor-{tag}{n}"
+        if all(key in rows[r] for r in rows):
+            cells.append(spread([rows[r][f"{prefix}{n}"][0] / rows[r][key][0] for r in rows], "{:.2f}x"))
+        else:
+            cells.append("–")
+        print(f"| {n} ({server}) | {med(rps):,.0f} | {spread(cpu, '{:.1f}')} | {med(wrk):,.0f} | {spread(ratio, '{:.2f}x')} | " + " | ".join(cells) + " |")
 print("\n16 calling threads (wrk: -t2 -c16), same rounds; Python's best of 1, 4 and 16 threads in each round.\n")
 print("| client | reads/s | client CPU µs per read | reads/s vs Python's best | reads/s vs wrk -t2 -c16 |")
 print("| --- | ---: | ---: | ---: | ---: |")
