@@ -99,13 +99,10 @@ impl Proxies {
         self.credentials.iter().map(SecretString::expose)
     }
 
-    /// Removes proxy credentials from a text of the HTTP stack's.
+    /// Removes proxy credentials from a text of the HTTP stack's, in every form the shared
+    /// redactor knows (raw, percent- or JSON-encoded, cut).
     pub fn clean(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for secret in self.credentials() {
-            text = text.replace(secret, "***");
-        }
-        text
+        crate::error::Redactor::new(self.credentials().collect()).clean(text)
     }
 }
 
