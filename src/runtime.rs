@@ -83,6 +83,12 @@ fn create(generation: u64) -> Result<&'static Slot> {
     let runtime = Builder::new_multi_thread()
         .worker_threads(worker_threads())
         .thread_name("vdk-secrets-worker")
+        .on_thread_start(|| ON_RUNTIME_THREAD.set(true))
+        .on_thread_park(|| {
+            if let Some(hook) = WORKER_PARK_HOOK.get() {
+                hook();
+            }
+        })
         .enable_all()
         .build()
         .map_err(|e| {
@@ -96,6 +102,24 @@ fn create(generation: u64) -> Result<&'static Slot> {
     // The previous slot, if any, belongs to the parent process: kept, never run or dropped.
     CURRENT.store(slot as *const Slot as *mut Slot, Ordering::Release);
     Ok(slot)
+}
+
+static WORKER_PARK_HOOK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+thread_local! {
+    static ON_RUNTIME_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Sets the function every runtime worker calls just before it goes idle (once per process;
+/// later calls are ignored). Work handed from a worker to another thread can wait for it
+/// instead of waking that thread once per item.
+pub(crate) fn on_worker_park(hook: fn()) {
+    let _ = WORKER_PARK_HOOK.set(hook);
+}
+
+/// True on the library's runtime threads (workers, and the blocking pool's threads).
+pub(crate) fn on_runtime_thread() -> bool {
+    ON_RUNTIME_THREAD.get()
 }
 
 /// Keeps state of a dead generation alive for good. In a forked child, dropping the parent's
