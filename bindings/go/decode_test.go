@@ -201,3 +201,54 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { checkDecodeAgrees(t, in) })
 }
+
+// scalingDocument is a canonical map like benches/c/scaling_bench.c's: n secrets of PEM-like
+// values (letters and digits, a "\n" escape every 64 characters).
+func scalingDocument(n, valueLen int) []byte {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"secret-` + strconv.Itoa(100000 + i)[1:] + `":"`)
+		for j := 0; j < valueLen; j++ {
+			if j%64 == 63 {
+				b.WriteString(`\n`)
+			} else {
+				b.WriteByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i+j)%62])
+			}
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return []byte(b.String())
+}
+
+// BenchmarkDecode: the package's decoder against encoding/json into a map[string]any, over
+// the same bytes (issue 15's comparison, without the call).
+func BenchmarkDecode(b *testing.B) {
+	for _, size := range []struct {
+		name     string
+		n, value int
+	}{{"300B", 3, 80}, {"10KB", 100, 80}, {"100KB", 1000, 80}, {"1MB", 10000, 80}} {
+		doc := scalingDocument(size.n, size.value)
+		b.Run(size.name+"/binding", func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			for i := 0; i < b.N; i++ {
+				if m, err := decodeObject(doc); err != nil || len(m) != size.n {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(size.name+"/encoding-json", func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			for i := 0; i < b.N; i++ {
+				var m map[string]any
+				if err := json.Unmarshal(doc, &m); err != nil || len(m) != size.n {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -34,7 +34,7 @@ raw=$root/target/bench-go-scaling.raw.txt
 : >"$raw"
 sizes=(300B 10KB 100KB 1MB)
 c_calls=(3000 2000 1000 100)
-go_calls=(600 400 150 30)
+go_calls=(3000 1000 300 30)
 for round in $(seq 1 "$ROUNDS"); do
   for i in "${!sizes[@]}"; do
     size=${sizes[$i]}
