@@ -11,8 +11,8 @@ import "unsafe"
 
 // vdkgoCallCompleted receives the outcome of an asynchronous call when the completion queue
 // (completions.go) is not in use, on the library's completion thread (not a Go thread; cgo
-// supports such callbacks). done is a vdkgo_done slot (vdkgo.h), passed as an opaque pointer
-// here since this file cannot include vdkgo.h. It only hands the outcome over, never blocks,
+// supports such callbacks). done is a vdkgo_done slot (vdkgo.h), passed as void * since this
+// file cannot include vdkgo.h. It only hands the outcome over, never blocks,
 // and never panics: the completion must return normally.
 //
 //export vdkgoCallCompleted
