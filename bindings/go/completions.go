@@ -8,7 +8,6 @@ import (
 	"runtime/cgo"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 )
@@ -34,27 +33,17 @@ var completions struct {
 // pipe could not be made.
 func completionQueue() *C.vdkgo_queue {
 	completions.once.Do(func() {
-		var fds [2]int
-		if err := syscall.Pipe(fds[:]); err != nil {
+		wake, writeFD, ok := newWakePipe()
+		if !ok {
 			return
 		}
-		for _, fd := range fds {
-			syscall.CloseOnExec(fd)
-			if err := syscall.SetNonblock(fd, true); err != nil {
-				syscall.Close(fds[0])
-				syscall.Close(fds[1])
-				return
-			}
-		}
-		// A non-blocking descriptor makes a File the netpoller waits on.
-		wake := os.NewFile(uintptr(fds[0]), "vdk-secrets completions")
 		q := (*C.vdkgo_queue)(C.calloc(1, C.sizeof_vdkgo_queue))
 		if q == nil {
 			wake.Close()
-			syscall.Close(fds[1])
+			closeFD(writeFD)
 			return
 		}
-		q.wake_fd = C.int(fds[1])
+		q.wake_fd = C.int(writeFD)
 		completions.queue = q
 		go drainCompletions(q, wake)
 	})
