@@ -65,8 +65,10 @@ static VdkClient *new_client(const char *config) {
   return client;
 }
 
+/* A URL, or a whole configuration JSON (starting with '{', e.g. with an API token). */
 static char *url_config(const char *url) {
   static char config[1024];
+  if (url[0] == '{') return (char *)url;
   snprintf(config, sizeof config, "{\"control_service_rest_api_url\": \"%s\"}", url);
   return config;
 }

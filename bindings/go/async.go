@@ -10,21 +10,24 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // A call whose context can end goes through the library's asynchronous ABI, so that the
 // context's end stops it:
 //
 //  1. the calling goroutine starts the call with a completion (vdkgo_completed in vdkgo.h)
-//     whose user_data is a cgo.Handle of a waiter, a channel with room for one outcome;
+//     whose user_data is a slot in C memory holding a cgo.Handle of a waiter, a channel with
+//     room for one outcome (completions.go: the slot comes back to Go through a queue);
 //  2. it waits on that channel and on ctx.Done();
 //  3. when the context ends first it cancels the call (vdk_call_cancel) and still waits for
 //     the completion, which then reports VDK_STATUS_CANCELLED. So every started call is
 //     waited for: its result or error is always released, its handle always deleted, and no
 //     goroutine is left behind (the calling goroutine is the only one involved).
 //
-// The completion runs on the library's completion thread; it deletes the handle and sends
-// the outcome, which never blocks (the channel has room and is drained before reuse).
+// Whoever takes the slot back (the queue's goroutine, or the completion itself when the queue
+// is not in use) deletes the handle and sends the outcome, which never blocks (the channel
+// has room and is drained before reuse).
 
 // outcome is what a completion hands over: the status and the result, in C memory owned by
 // the receiver (json with its length, or the error).
@@ -61,9 +64,11 @@ func deleteCallHandle(h cgo.Handle) {
 	liveHandles.Add(-1)
 }
 
+// networkCallsInFlight counts the Client calls in flight, on either path.
+var networkCallsInFlight atomic.Int64
+
 // completeCall is the Go side of the completion: runs once per started call.
-func completeCall(handle uintptr, o outcome) {
-	h := cgo.Handle(handle)
+func completeCall(h cgo.Handle, o outcome) {
 	w := h.Value().(*waiter)
 	deleteCallHandle(h)
 	w.done <- o
@@ -72,9 +77,9 @@ func completeCall(handle uintptr, o outcome) {
 // blockFunc makes one blocking call (vdkgo.h's vdkgo_* helpers without _async).
 type blockFunc func(r *C.vdkgo_result) C.VdkStatus
 
-// startFunc starts one asynchronous call whose completion reports to the waiter with the
-// given handle (vdkgo.h's vdkgo_*_async helpers).
-type startFunc func(waiter C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus
+// startFunc starts one asynchronous call whose completion reports through the given
+// vdkgo_done slot (vdkgo.h's vdkgo_*_async helpers).
+type startFunc func(done C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus
 
 // deadlineGrace is how long a call whose context passed its deadline is left to end by the
 // library's own timeout (the same deadline, handed over as timeout_ms) before it is
@@ -86,28 +91,47 @@ const deadlineGrace = 100 * time.Millisecond
 // soon as the call has started: a started asynchronous call holds its own reference) and
 // returns its outcome. timeout is the call's timeout_ms.
 //
-// A context that can never end (Done returns nil: context.Background, WithoutCancel) gets
-// the blocking call, since there is nothing to cancel and it is far cheaper. Any other gets
-// the asynchronous call, which the context's end cancels.
+// A context that can end gets the asynchronous call, which the context's end cancels. A
+// context that can never end (Done returns nil: context.Background, WithoutCancel) has
+// nothing to cancel, and gets:
+//
+//   - for a job-layer call (network false: usually served from the cache), the blocking call,
+//     far cheaper than a round trip through the completion thread;
+//   - for a Client call (network true: always a request), the blocking call when it is the
+//     only such call in flight, and the asynchronous call when others are. A blocking call
+//     holds an OS thread inside C for the whole request, and with many in flight Go's
+//     scheduler spends more on taking processors from those threads and giving them back
+//     than the request costs (measured in bench/vs_nethttp.sh); an asynchronous call parks
+//     the goroutine instead. Alone, the blocking call is quicker: one thread hop fewer.
 //
 // On a status other than VDK_STATUS_OK the error in the result is set (or NULL) and must be
 // released with takeError; on VDK_STATUS_OK the result's json, if any, must be released with
 // freeResult.
-func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, block blockFunc, start startFunc) (C.VdkStatus, C.vdkgo_result) {
+func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, network bool, block blockFunc, start startFunc) (C.VdkStatus, C.vdkgo_result) {
 	var r C.vdkgo_result
 	done := ctx.Done()
-	if done == nil {
+	if network {
+		others := networkCallsInFlight.Add(1) - 1
+		defer networkCallsInFlight.Add(-1)
+		if done == nil && others == 0 {
+			status := block(&r)
+			obj.release()
+			return status, r
+		}
+	} else if done == nil {
 		status := block(&r)
 		obj.release()
 		return status, r
 	}
 	w := waiters.Get().(*waiter)
 	h := newCallHandle(w)
+	slot := newSlot(h)
 	var call *C.VdkCall
-	status := start(C.uintptr_t(h), &call, &r.error)
+	status := start(C.uintptr_t(uintptr(unsafe.Pointer(slot))), &call, &r.error)
 	obj.release()
 	if status != C.VDK_STATUS_OK {
 		// Nothing started: the completion never runs.
+		freeSlot(slot)
 		deleteCallHandle(h)
 		waiters.Put(w)
 		return status, r

@@ -17,8 +17,9 @@ import (
 
 // Arguments go to C as NUL-terminated copies in Go memory: the cgo pointer rules allow it
 // (the memory holds no Go pointers), and the library copies every input during the call and
-// keeps no pointer to it. So the binding allocates no C memory of its own and has nothing to
-// C.free; buffers that hold secret values or the API token are wiped after the call. Strings
+// keeps no pointer to it. So arguments need no C memory and nothing to C.free (the only C
+// memory of the binding is the completion slots of asynchronous calls, completions.go);
+// buffers that hold secret values or the API token are wiped after the call. Strings
 // the library returns are decoded while still in C memory, then released with
 // vdk_string_free (which wipes them); every VdkError is released with vdk_error_free.
 

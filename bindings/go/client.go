@@ -109,7 +109,7 @@ func (c *Client) readSecrets(ctx context.Context, job, team string, use func([]b
 	if err != nil {
 		return err
 	}
-	status, r := callLibrary(ctx, c.h, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+	status, r := callLibrary(ctx, c.h, timeout, true, func(r *C.vdkgo_result) C.VdkStatus {
 		return C.vdkgo_client_read(ptr, cPtr(cjob), cPtr(cteam), timeout, r)
 	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
 		return C.vdkgo_client_read_async(ptr, cPtr(cjob), cPtr(cteam), timeout, w, call, cerr)
@@ -176,7 +176,7 @@ func (c *Client) writeSecrets(ctx context.Context, job, team string, body []byte
 	if err != nil {
 		return err
 	}
-	status, r := callLibrary(ctx, c.h, timeout, func(r *C.vdkgo_result) C.VdkStatus {
+	status, r := callLibrary(ctx, c.h, timeout, true, func(r *C.vdkgo_result) C.VdkStatus {
 		return C.vdkgo_client_write(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, r)
 	}, func(w C.uintptr_t, call **C.VdkCall, cerr **C.VdkError) C.VdkStatus {
 		return C.vdkgo_client_write_async(ptr, cPtr(cjob), cPtr(cteam), cPtr(body), timeout, w, call, cerr)

@@ -23,6 +23,11 @@
 // nothing is left behind. The error has StatusCancelled and matches both ErrCancelled and
 // context.Canceled. A cancelled write may or may not have been applied by the service.
 //
+// A context that can never end (context.Background) has nothing to cancel: job-layer calls
+// then block in C (a cached Get costs well under a microsecond), and Client calls too when no
+// other Client call is in flight; with others in flight they go asynchronous, so that many
+// concurrent calls do not each hold an OS thread.
+//
 // A context deadline bounds the call inside the library, retries and token exchange
 // included: the remaining time, rounded up to the next millisecond, replaces
 // control_http_deadline_seconds for that call; such a call that runs out of time fails with

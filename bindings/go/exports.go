@@ -7,13 +7,17 @@ package vdksecrets
 // #include "vdk_secrets.h"
 import "C"
 
-// vdkgoCallCompleted receives the outcome of an asynchronous call, on the library's
-// completion thread (not a Go thread; cgo supports such callbacks). It only hands the outcome
-// over, never blocks, and never panics: the completion must return normally.
+import "unsafe"
+
+// vdkgoCallCompleted receives the outcome of an asynchronous call when the completion queue
+// (completions.go) is not in use, on the library's completion thread (not a Go thread; cgo
+// supports such callbacks). done is a vdkgo_done slot (vdkgo.h), passed as void * since this
+// file cannot include vdkgo.h. It only hands the outcome over, never blocks,
+// and never panics: the completion must return normally.
 //
 //export vdkgoCallCompleted
-func vdkgoCallCompleted(waiter C.uintptr_t, _ *C.VdkCall, status C.VdkStatus, json *C.char, length C.size_t, cerr *C.VdkError) {
-	completeCall(uintptr(waiter), outcome{status: status, json: json, len: length, err: cerr})
+func vdkgoCallCompleted(done unsafe.Pointer) {
+	completeSlot(done)
 }
 
 // vdkgoLogRecord receives one log record, on any thread. The strings are borrowed for this

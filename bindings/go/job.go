@@ -93,7 +93,7 @@ func (s *JobSecrets) acquire(ctx context.Context, op string) (*C.VdkJobSecrets, 
 // call runs one call on the acquired handle (see callLibrary); the handle may be freed once
 // the call has started.
 func (s *JobSecrets) call(ctx context.Context, timeout C.uint32_t, block blockFunc, start startFunc) (C.VdkStatus, C.vdkgo_result) {
-	status, r := callLibrary(ctx, s.h, timeout, block, start)
+	status, r := callLibrary(ctx, s.h, timeout, false, block, start)
 	runtime.KeepAlive(s)
 	return status, r
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"reflect"
 	"sort"
@@ -289,57 +288,9 @@ func isJSONNumber(s string) bool {
 	return i == len(s)
 }
 
-// decodeValue decodes one JSON value of the library. Scalars, the common case of a cached
-// Get, skip encoding/json.
+// decodeValue decodes one JSON value of the library (decode.go).
 func decodeValue(b []byte) (any, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return nil, errMalformed
-	}
-	switch b[0] {
-	case '"':
-		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 &&
-			bytes.IndexByte(b[1:len(b)-1], '"') < 0 && utf8.Valid(b[1:len(b)-1]) && noControl(b[1:len(b)-1]) {
-			return string(b[1 : len(b)-1]), nil
-		}
-	case 't':
-		if string(b) == "true" {
-			return true, nil
-		}
-	case 'f':
-		if string(b) == "false" {
-			return false, nil
-		}
-	case 'n':
-		if string(b) == "null" {
-			return nil, nil
-		}
-	case '{', '[':
-		// below
-	default:
-		if isJSONNumber(string(b)) {
-			return number(json.Number(b)), nil
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, errMalformed
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errMalformed
-	}
-	return convertNumbers(v), nil
-}
-
-func noControl(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 {
-			return false
-		}
-	}
-	return true
+	return decodeJSON(b)
 }
 
 // decodeObject decodes a JSON object of the library.
@@ -356,57 +307,3 @@ func decodeObject(b []byte) (map[string]any, error) {
 }
 
 var errMalformed = errors.New("the library returned malformed JSON")
-
-// convertNumbers replaces json.Number in place with int64, uint64 or float64.
-func convertNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		return number(x)
-	case map[string]any:
-		for k, e := range x {
-			if n, ok := e.(json.Number); ok {
-				x[k] = number(n)
-			} else if _, ok := e.(map[string]any); ok {
-				convertNumbers(e)
-			} else if _, ok := e.([]any); ok {
-				convertNumbers(e)
-			}
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = convertNumbers(e)
-		}
-		return x
-	default:
-		return v
-	}
-}
-
-// number converts a JSON number: int64 when it is an integer that fits, uint64 when it is a
-// larger non-negative integer that fits, float64 when it has a fraction or an exponent, and
-// the json.Number itself otherwise (an integer beyond 64 bits, which the library does not
-// produce).
-func number(n json.Number) any {
-	s := string(n)
-	isFloat := false
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '.' || c == 'e' || c == 'E' {
-			isFloat = true
-			break
-		}
-	}
-	if isFloat {
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return n
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return i
-	}
-	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return u
-	}
-	return n
-}

@@ -8,6 +8,10 @@
 // With -writes, each goroutine writes the 3-secret map to a job of its own (bench-write-N).
 // Calls use context.Background() (the binding's blocking path); with -cancellable, a context
 // that could be cancelled (the asynchronous path, what a server handler's context takes).
+//
+// With -plain, the reads do not use the binding at all but what a Go user would write instead
+// (plain.go: net/http and encoding/json, the same exchange). With -api-token-file, both the
+// binding and the plain client authenticate with that API token at URL/oauth/token (once).
 package main
 
 import (
@@ -15,7 +19,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -41,8 +47,19 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds")
 	writes := flag.Bool("writes", false, "write instead of read, a job per goroutine")
 	cancellable := flag.Bool("cancellable", false, "call with a cancellable context (the asynchronous path)")
+	plainClient := flag.Bool("plain", false, "read with net/http + encoding/json instead of the binding")
+	tokenFile := flag.String("api-token-file", "", "authenticate with this API token at URL/oauth/token")
 	flag.Parse()
-	client, err := vdksecrets.NewClient(vdksecrets.Config{RestAPIURL: *url})
+	cfg := vdksecrets.Config{RestAPIURL: *url}
+	if *tokenFile != "" {
+		token, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cfg.APIToken = strings.TrimSpace(string(token))
+		cfg.APITokenAuthorizationURL = *url + "/oauth/token"
+	}
+	client, err := vdksecrets.NewClient(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,6 +71,12 @@ func main() {
 		defer cancel()
 	}
 	secrets := map[string]any{"api-key": "sk-abc123xyz789", "db-password": "secretpass", "port": 5432}
+	if !*writes {
+		// The map every reader reads (a fresh service has none).
+		if err := client.WriteSecrets(ctx, "bench-job", "bench-team", secrets); err != nil {
+			log.Fatalf("seed: %v", err)
+		}
+	}
 	read := func(g int) {
 		if *writes {
 			if err := client.WriteSecrets(ctx, fmt.Sprintf("bench-write-%d", g), "bench-team", secrets); err != nil {
@@ -64,6 +87,21 @@ func main() {
 		m, err := client.ReadSecrets(ctx, "bench-job", "bench-team")
 		if err != nil || m.Len() != 3 {
 			log.Fatalf("read: %v (%d secrets)", err, m.Len())
+		}
+	}
+	if *plainClient {
+		if *writes || *cancellable {
+			log.Fatal("-plain reads only, with its own context handling")
+		}
+		p, err := newPlain(*url, cfg.APIToken, *n)
+		if err != nil {
+			log.Fatal(err)
+		}
+		read = func(int) {
+			m, err := p.readSecrets(ctx, "bench-job", "bench-team")
+			if err != nil || len(m) != 3 {
+				log.Fatalf("plain read: %v (%d secrets)", err, len(m))
+			}
 		}
 	}
 	for i := 0; i < 200; i++ {

@@ -1,0 +1,132 @@
+package vdksecrets
+
+// #include "vdkgo.h"
+import "C"
+
+import (
+	"os"
+	"runtime/cgo"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// How the outcome of an asynchronous call gets back to Go (the C half is vdkgo_completed in
+// vdkgo.h). Each started call carries a vdkgo_done slot in C memory; the library's completion
+// thread fills it and pushes it on a lock-free list, writing one byte to a pipe when the list
+// was empty. One goroutine, the drainer, reads the pipe through the netpoller (so it holds no
+// thread while it waits), takes the whole list with one atomic swap and wakes each caller,
+// from Go, on a P it already runs on: the woken caller usually runs next on the same thread.
+//
+// Before, the completion thread called into Go (a cgo callback) for every call. That needs one
+// of Go's processors (GOMAXPROCS of them) before any Go code runs, and the caller it woke
+// waited on the P the callback gave back, until the scheduler's monitor took it (tens of
+// microseconds, more under load). That remains the fallback when the pipe cannot be made.
+
+var completions struct {
+	once  sync.Once
+	queue *C.vdkgo_queue // nil: no queue, slots complete through vdkgoCallCompleted
+}
+
+// completionQueue returns the queue, set up (with its drainer) on first use; nil when the
+// pipe could not be made.
+func completionQueue() *C.vdkgo_queue {
+	completions.once.Do(func() {
+		wake, writeFD, ok := newWakePipe()
+		if !ok {
+			return
+		}
+		q := (*C.vdkgo_queue)(C.calloc(1, C.sizeof_vdkgo_queue))
+		if q == nil {
+			wake.Close()
+			closeFD(writeFD)
+			return
+		}
+		q.wake_fd = C.int(writeFD)
+		completions.queue = q
+		go drainCompletions(q, wake)
+	})
+	return completions.queue
+}
+
+// queuedCompletions counts the completions that came through the queue, for tests.
+var queuedCompletions atomic.Int64
+
+// callbackForTest makes the calls started while it is set complete through the cgo callback,
+// the fallback, so that tests run it too.
+var callbackForTest atomic.Bool
+
+// drainCompletions runs for the life of the process.
+func drainCompletions(q *C.vdkgo_queue, wake *os.File) {
+	head := (*unsafe.Pointer)(unsafe.Pointer(&q.head))
+	var buf [64]byte
+	for {
+		// Each byte is one wake-up: the list went from empty to not empty. Reading before the
+		// swap loses none: a slot pushed after the swap finds the list empty and writes again.
+		if _, err := wake.Read(buf[:]); err != nil {
+			// A pipe nobody else holds does not fail; if it ever did, a pause beats spinning
+			// (the list is still drained, every millisecond).
+			time.Sleep(time.Millisecond)
+		}
+		for d := (*C.vdkgo_done)(atomic.SwapPointer(head, nil)); d != nil; {
+			next := d.next
+			queuedCompletions.Add(1)
+			completeSlot(unsafe.Pointer(d))
+			d = next
+		}
+	}
+}
+
+// completeSlot hands a filled slot's outcome to its waiter and recycles the slot.
+func completeSlot(p unsafe.Pointer) {
+	d := (*C.vdkgo_done)(p)
+	h := cgo.Handle(d.waiter)
+	o := outcome{status: d.status, json: d.json, len: d.len, err: d.error}
+	freeSlot(d)
+	completeCall(h, o)
+}
+
+// Slots are kept for reuse, so a call allocates no C memory in the common case.
+var slots struct {
+	sync.Mutex
+	free []*C.vdkgo_done
+}
+
+const maxFreeSlots = 4096
+
+// newSlot returns a zeroed slot for one call whose waiter has handle h.
+func newSlot(h cgo.Handle) *C.vdkgo_done {
+	q := completionQueue()
+	if callbackForTest.Load() {
+		q = nil
+	}
+	slots.Lock()
+	var d *C.vdkgo_done
+	if n := len(slots.free); n > 0 {
+		d = slots.free[n-1]
+		slots.free = slots.free[:n-1]
+	}
+	slots.Unlock()
+	if d == nil {
+		d = (*C.vdkgo_done)(C.calloc(1, C.sizeof_vdkgo_done))
+		if d == nil {
+			panic("vdksecrets: out of C memory")
+		}
+	}
+	*d = C.vdkgo_done{queue: q, waiter: C.uintptr_t(h)}
+	return d
+}
+
+func freeSlot(d *C.vdkgo_done) {
+	*d = C.vdkgo_done{}
+	slots.Lock()
+	if len(slots.free) < maxFreeSlots {
+		slots.free = append(slots.free, d)
+		d = nil
+	}
+	slots.Unlock()
+	if d != nil {
+		C.free(unsafe.Pointer(d))
+	}
+}
