@@ -33,7 +33,7 @@ use crate::strings::new_string;
 
 /// What a finished call hands to Java.
 pub enum Payload {
-    /// A secrets map (reads): becomes a `LinkedHashMap`, which Java freezes into `Secrets`.
+    /// A secrets map (reads): handed over as canonical JSON, which Java decodes into `Secrets`.
     Map(Arc<SecretMap>),
     /// One secret (`get`): its value, or `None` when it is not set (Java's default then).
     Value(Option<Value>),
@@ -179,10 +179,7 @@ pub fn take<'l>(env: &mut Env<'l>, id: jlong, default_value: JObject<'l>) -> Res
         None => return Err(internal_error(format!("call {id} is unknown or was already taken")).into()),
     };
     match &outcome? {
-        Payload::Map(map) => {
-            let cache = cache(env)?;
-            secrets_to_java(env, cache, map)
-        }
+        Payload::Map(map) => secrets_to_java(env, map),
         Payload::Value(Some(value)) => {
             let cache = cache(env)?;
             value_to_java(env, cache, value)

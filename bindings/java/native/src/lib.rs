@@ -126,8 +126,7 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientRead<'l>(
         let job = name_arg(env, &job, "jobName")?;
         let team = name_arg(env, &team, "teamName")?;
         let secrets = client.read_secrets_blocking(&job, &team, deadline(timeout_nanos)?)?;
-        let cache = cache(env)?;
-        secrets_to_java(env, cache, &secrets)
+        secrets_to_java(env, &secrets)
     })
 }
 
@@ -259,8 +258,7 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobGetAll<'l>(
         // SAFETY: the handle is live for the duration of the call.
         let secrets = unsafe { job_ref(handle) }?;
         let all = secrets.get_all(deadline(timeout_nanos)?)?;
-        let cache = cache(env)?;
-        secrets_to_java(env, cache, &all)
+        secrets_to_java(env, &all)
     })
 }
 
@@ -545,10 +543,7 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobGetAllCached<'l>(
         // SAFETY: the handle is live for the duration of the call.
         let secrets = unsafe { job_ref(handle) }?;
         match secrets.get_all_cached() {
-            Some(all) => {
-                let cache = cache(env)?;
-                secrets_to_java(env, cache, &all)
-            }
+            Some(all) => secrets_to_java(env, &all),
             None => Ok(JObject::null()),
         }
     })

@@ -15,7 +15,7 @@ final class NativeBridge {
 
     static native void clientFree(long client);
 
-    static native Map<String, Object> clientRead(long client, String jobName, String teamName, long timeoutNanos);
+    static native byte[] clientRead(long client, String jobName, String teamName, long timeoutNanos);
 
     static native String clientReadJson(long client, String jobName, String teamName, long timeoutNanos);
 
@@ -30,7 +30,7 @@ final class NativeBridge {
 
     static native Object jobGet(long job, String name, long timeoutNanos, Object defaultValue);
 
-    static native Map<String, Object> jobGetAll(long job, long timeoutNanos);
+    static native byte[] jobGetAll(long job, long timeoutNanos);
 
     static native void jobSet(long job, String name, Object value, long timeoutNanos);
 
@@ -65,9 +65,13 @@ final class NativeBridge {
     static native Object jobGetCached(long job, String name, Object defaultValue, Object notCached);
 
     /** The warm cache's map, or null when the cache is cold. */
-    static native Map<String, Object> jobGetAllCached(long job);
+    static native byte[] jobGetAllCached(long job);
 
-    /** The finished call's result (defaultValue for an absent secret), or its exception thrown. */
+    /**
+     * The finished call's result (defaultValue for an absent secret), or its exception thrown.
+     * Maps of secrets (reads, getAll) come as their canonical JSON in a {@code byte[]}, and
+     * every map-returning method here likewise: see {@link CanonicalJson}.
+     */
     static native Object callTake(long callId, Object defaultValue);
 
     static native void callCancel(long callId);

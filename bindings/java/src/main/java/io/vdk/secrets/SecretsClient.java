@@ -47,9 +47,9 @@ public final class SecretsClient implements AutoCloseable {
             SecretsClient::secrets);
     private static final NativeCalls.Op<Void> WRITE = new NativeCalls.Op<>("write secrets", true, null, none -> null);
 
-    @SuppressWarnings("unchecked")
-    static Secrets secrets(Object nativeMap) {
-        return Secrets.fromNative((Map<String, Object>) nativeMap);
+    /** The secrets of a read, which the JNI glue hands over as canonical JSON text (wiped here). */
+    static Secrets secrets(Object nativeJson) {
+        return CanonicalJson.decodeSecrets((byte[]) nativeJson);
     }
 
     private SecretsClient(long pointer) {
