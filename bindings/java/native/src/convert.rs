@@ -11,6 +11,9 @@
 //! | true / false | `Boolean` | `Boolean` |
 //! | null | `null` | `null` |
 //!
+//! A whole map of secrets (reads, `getAll`) goes to Java as its canonical JSON text in one
+//! `byte[]` instead ([`secrets_to_java`]), which the Java side decodes into the same types.
+//!
 //! Anything else is refused with INVALID_ARGUMENT naming the Java class (never the value).
 //! Nesting is bounded so that what we write can be read back (serde_json refuses JSON nested
 //! deeper than 128 levels), which also stops a map that contains itself.
