@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,16 +29,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * Both are configured with the same API token and token endpoint.
  *
  *   java -cp <this>:<jackson jars>:bindings/java/target/classes VsHttpClient \
- *       URL API_TOKEN CLIENT MODE IN_FLIGHT WARMUP_SECONDS SECONDS
+ *       URL API_TOKEN CLIENT WARMUP_SECONDS SECONDS MODE:IN_FLIGHT...
  *
  * CLIENT: binding | plain. MODE: blocking (IN_FLIGHT platform threads, each making blocking
  * calls one after the other) | async (one thread keeps IN_FLIGHT calls in flight: the binding's
- * readSecretsAsync, HttpClient's sendAsync; each completion lets the next call start).
- * MODE seed writes the 3-secret map the reads expect (through the binding).
+ * readSecretsAsync, HttpClient's sendAsync; each completion lets the next call start). The
+ * warm-up (JIT, connections, token) runs every listed cell in turn for WARMUP_SECONDS in all,
+ * then each cell is measured for SECONDS in the order given.
+ * {@code URL API_TOKEN binding seed} writes the 3-secret map the reads expect.
  *
- * Prints {@code RESULT client=.. mode=.. n=.. reads=.. rps=.. cpu=..} (cpu: µs of process CPU
- * per read over the measured seconds, from the OperatingSystemMXBean: JIT, GC and every thread
- * of the client included). Warm-up runs the same loop first (JIT, connections, token).
+ * Prints one {@code RESULT client=.. mode=.. n=.. reads=.. rps=.. cpu=..} per cell (cpu: µs
+ * of process CPU per read over the measured seconds, from the OperatingSystemMXBean: JIT, GC
+ * and every thread of the client included).
  */
 public final class VsHttpClient {
     static final String JOB = "bench-job", TEAM = "bench-team";
@@ -51,28 +54,35 @@ public final class VsHttpClient {
     }
 
     public static void main(String[] args) throws Exception {
-        String url = args[0], apiToken = args[1], client = args[2], mode = args[3];
+        String url = args[0], apiToken = args[1], client = args[2];
         SecretsConfig config = SecretsConfig.builder()
                 .controlServiceRestApiUrl(url)
                 .apiToken(apiToken)
                 .apiTokenAuthorizationUrl(url + "/oauth/token")
                 .build();
-        if (mode.equals("seed")) {
+        if (args[3].equals("seed")) {
             try (SecretsClient binding = SecretsClient.create(config)) {
                 binding.writeSecrets(JOB, TEAM, MAP);
             }
             return;
         }
-        int inFlight = Integer.parseInt(args[4]);
-        double warmup = Double.parseDouble(args[5]), seconds = Double.parseDouble(args[6]);
+        double warmup = Double.parseDouble(args[3]), seconds = Double.parseDouble(args[4]);
+        String[] cells = Arrays.copyOfRange(args, 5, args.length);
         SecretsClient binding = client.equals("binding") ? SecretsClient.create(config) : null;
         Reader reader = binding != null ? new BindingReader(binding) : new PlainReader(url, apiToken);
-        run(reader, mode, inFlight, warmup); // JIT, connections, token
-        long c0 = cpuNanos(), w0 = System.nanoTime();
-        long reads = run(reader, mode, inFlight, seconds);
-        long wall = System.nanoTime() - w0, cpu = cpuNanos() - c0;
-        System.out.printf("RESULT client=%s mode=%s n=%d reads=%d rps=%.0f cpu=%.1f%n", client, mode, inFlight, reads,
-                reads / (wall / 1e9), cpu / 1e3 / reads);
+        for (String cell : cells) {
+            String[] modeAndCount = cell.split(":");
+            run(reader, modeAndCount[0], Integer.parseInt(modeAndCount[1]), warmup / cells.length);
+        }
+        for (String cell : cells) {
+            String mode = cell.split(":")[0];
+            int inFlight = Integer.parseInt(cell.split(":")[1]);
+            long c0 = cpuNanos(), w0 = System.nanoTime();
+            long reads = run(reader, mode, inFlight, seconds);
+            long wall = System.nanoTime() - w0, cpu = cpuNanos() - c0;
+            System.out.printf("RESULT client=%s mode=%s n=%d reads=%d rps=%.0f cpu=%.1f%n", client, mode, inFlight, reads,
+                    reads / (wall / 1e9), cpu / 1e3 / reads);
+        }
         if (binding != null) {
             binding.close();
         }

@@ -5,13 +5,18 @@
 # the calls in flight), side by side against one local Control Service with token auth.
 #
 #   bindings/java/bench/vs_httpclient.sh      (VDK_BENCH_ROUNDS, default 5; VDK_BENCH_SECONDS, default 2)
+#   VDK_BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bindings/java/bench/vs_httpclient.sh
+#
+# VDK_BENCH_JAVA runs both clients on another JVM (the bench is compiled for Java 17); HttpClient
+# itself got much faster between JDK 17 and 25, so the script says which one ran.
 #
 # Builds what it needs (cargo: the JNI glue and the service; mvn: the binding's classes; the
 # bench's Jackson jars through bench/deps.sh), starts the service once with an API token, seeds
-# the 3-secret map, then runs ROUNDS rounds; in each, every (client, mode, in-flight) cell once,
-# in a JVM of its own (1 s warm-up for the JIT, connections and the token, then the measured
-# seconds), the cell order rotated from round to round. Prints medians of reads/s and of client
-# CPU per read, and the binding/plain ratio of each round (median and range).
+# the 3-secret map, then runs ROUNDS rounds; in each, one JVM per client (the two alternate in
+# going first): a warm-up of every cell (VDK_BENCH_WARMUP s in all, default 4: the JIT,
+# connections, the token), then each cell measured for VDK_BENCH_SECONDS, in an order rotated
+# from round to round. Prints medians of reads/s and of client CPU per read, and the
+# binding/plain ratio of each round (median and range).
 # Raw lines go to target/bench-vs-httpclient.raw.txt.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +25,7 @@ root="$(cd "$here/../../.." && pwd)"
 release="${CARGO_TARGET_DIR:-$root/target}/release"
 ROUNDS=${VDK_BENCH_ROUNDS:-5}
 SECONDS_PER_CELL=${VDK_BENCH_SECONDS:-2}
-WARMUP=${VDK_BENCH_WARMUP:-1}
+WARMUP=${VDK_BENCH_WARMUP:-4}
 work=$(mktemp -d)
 service_pid=
 trap 'if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
@@ -30,7 +35,7 @@ trap 'if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; wa
   mvn -q -B -DskipTests -Dvdk.skipCargo=true package; })
 jackson=$("$here/deps.sh" "$java_dir/target/bench-lib")
 mkdir -p "$work/classes"
-javac -d "$work/classes" -cp "$jackson:$java_dir/target/classes" "$here/VsHttpClient.java"
+javac --release 17 -d "$work/classes" -cp "$jackson:$java_dir/target/classes" "$here/VsHttpClient.java"
 cp="$work/classes:$jackson:$java_dir/target/classes"
 
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/api-token"
@@ -39,22 +44,21 @@ service_pid=$!
 for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/service.out")
 token=$(cat "$work/api-token")
-bench() { java -Dvdk.secrets.native.path="$release/libvdk_secrets_jni.so" -cp "$cp" VsHttpClient "$url" "$token" "$@"; }
+java_bin=${VDK_BENCH_JAVA:-java}
+bench() { "$java_bin" -Dvdk.secrets.native.path="$release/libvdk_secrets_jni.so" -cp "$cp" VsHttpClient "$url" "$token" "$@"; }
 bench binding seed
 
-cells=("blocking 1" "blocking 16" "async 1" "async 16")
+cells=(blocking:1 blocking:16 async:1 async:16)
 raw="${CARGO_TARGET_DIR:-$root/target}/bench-vs-httpclient.raw.txt"
 : >"$raw"
-echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), $("$java_bin" -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
-  for i in "${!cells[@]}"; do
-    cell=${cells[$(((i + round) % ${#cells[@]}))]}
-    # Which client goes first alternates too, so neither always runs on the other's heels.
-    if [ $((round % 2)) = 0 ]; then order="binding plain"; else order="plain binding"; fi
-    for client in $order; do
-      # shellcheck disable=SC2086
-      bench "$client" $cell "$WARMUP" "$SECONDS_PER_CELL" | sed "s/^/round=$round /" >>"$raw"
-    done
+  # The cell order rotates and the client that goes first alternates from round to round.
+  shift_by=$((round % ${#cells[@]}))
+  order=("${cells[@]:$shift_by}" "${cells[@]:0:$shift_by}")
+  if [ $((round % 2)) = 0 ]; then clients="binding plain"; else clients="plain binding"; fi
+  for client in $clients; do
+    bench "$client" "$WARMUP" "$SECONDS_PER_CELL" "${order[@]}" | sed "s/^/round=$round /" >>"$raw"
   done
   echo "round $round/$ROUNDS done, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
