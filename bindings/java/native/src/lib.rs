@@ -575,6 +575,26 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_callCancel<'l>(
     })
 }
 
+/// Waits up to `sliceNanos` for the call to finish, on the calling thread (a blocking call on
+/// a platform thread): 0 still running, 1 finished (take it), 2 finished and handed to the
+/// dispatcher (wait for it there).
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_callAwait<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    call: jlong,
+    slice_nanos: jlong,
+) -> jint {
+    entry(&mut env, |_| {
+        let slice = Duration::from_nanos(u64::try_from(slice_nanos).unwrap_or(0));
+        Ok(match calls::await_done(call, slice) {
+            calls::Waited::Running => 0,
+            calls::Waited::Done => 1,
+            calls::Waited::Queued => 2,
+        })
+    })
+}
+
 /// Blocks the dispatcher thread until events arrive; fills `ids` with ready calls and returns
 /// how many (log records are logged on the way).
 #[no_mangle]

@@ -76,6 +76,12 @@ final class NativeBridge {
 
     static native void callCancel(long callId);
 
+    /**
+     * Waits on the calling thread, at most sliceNanos, for the call to finish: 0 still running,
+     * 1 finished (take it now), 2 finished and handed to the dispatcher (wait for that instead).
+     */
+    static native int callAwait(long callId, long sliceNanos);
+
     /** Native calls not yet ended by callTake or callCancel (tests: none may leak). */
     static native int callsInFlight();
 
