@@ -130,7 +130,8 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientRead<'l>(
     })
 }
 
-/// The job's secrets as canonical compact JSON text: no map is built on either side.
+/// The job's secrets as canonical compact JSON text (UTF-8 in a `byte[]`, which Java turns into
+/// a `String` and wipes: cheaper than `NewString`'s UTF-16): no map is built on either side.
 #[no_mangle]
 pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientReadJson<'l>(
     mut env: EnvUnowned<'l>,
@@ -139,16 +140,14 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientReadJson<'l>(
     job: JString<'l>,
     team: JString<'l>,
     timeout_nanos: jlong,
-) -> JString<'l> {
+) -> JObject<'l> {
     entry(&mut env, |env| {
         // SAFETY: the handle is live for the duration of the call (see NativeHandle.java).
         let client = unsafe { client_ref(handle) }?;
         let job = name_arg(env, &job, "jobName")?;
         let team = name_arg(env, &team, "teamName")?;
         let secrets = client.read_secrets_json_blocking(&job, &team, deadline(timeout_nanos)?)?;
-        // Validated UTF-8 from the start: this never fails.
-        let text = std::str::from_utf8(secrets.as_bytes()).unwrap_or_default();
-        Ok(new_string(env, text)?)
+        Ok(env.byte_array_from_slice(secrets.as_bytes())?.into())
     })
 }
 

@@ -17,7 +17,8 @@ final class NativeBridge {
 
     static native byte[] clientRead(long client, String jobName, String teamName, long timeoutNanos);
 
-    static native String clientReadJson(long client, String jobName, String teamName, long timeoutNanos);
+    /** UTF-8 of the canonical JSON text (valid: the library checked it). */
+    static native byte[] clientReadJson(long client, String jobName, String teamName, long timeoutNanos);
 
     static native void clientWrite(long client, String jobName, String teamName, Map<String, ?> secrets,
             long timeoutNanos);
