@@ -58,7 +58,7 @@ raw=$root/target/bench-scaling.raw.txt
 sizes=(300B 10KB 100KB 1MB)
 c_calls=(3000 2000 1000 100)
 other_calls=(600 400 150 20)
-# The JVM's process CPU clock ticks in 10 ms steps here: enough calls for >= 1 s per measurement.
+# The JVM's process CPU clock ticks in 10 ms steps here: enough calls for >= 0.14 s of CPU each.
 java_calls=(2000 1000 400 100)
 for round in $(seq 1 "$ROUNDS"); do
   for i in "${!sizes[@]}"; do
