@@ -209,19 +209,8 @@ final class CanonicalJson {
         System.arraycopy(in, start, scratch, 0, length);
         try {
             while (true) {
-                byte b = in[pos];
-                if (b == '"') {
-                    pos++;
-                    return new String(scratch, 0, length, StandardCharsets.UTF_8);
-                }
-                if (length + 4 > scratch.length) {
-                    ensureScratch(length + 4);
-                }
-                if (b != '\\') {
-                    scratch[length++] = b;
-                    pos++;
-                    continue;
-                }
+                // pos is at a backslash: its escape first (4 bytes of UTF-8 at most)...
+                ensureScratch(length + 4);
                 byte e = in[pos + 1];
                 pos += 2;
                 switch (e) {
@@ -239,6 +228,20 @@ final class CanonicalJson {
                     default:
                         pos -= 2;
                         throw malformed();
+                }
+                // ...then the plain run up to the next backslash or the closing quote, in one copy.
+                int end = pos;
+                byte b;
+                while ((b = in[end]) != '"' && b != '\\') {
+                    end++;
+                }
+                ensureScratch(length + end - pos);
+                System.arraycopy(in, pos, scratch, length, end - pos);
+                length += end - pos;
+                pos = end;
+                if (b == '"') {
+                    pos++;
+                    return new String(scratch, 0, length, StandardCharsets.UTF_8);
                 }
             }
         } finally {
