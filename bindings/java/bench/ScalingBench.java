@@ -2,6 +2,7 @@ import io.vdk.secrets.Secrets;
 import io.vdk.secrets.SecretsClient;
 import io.vdk.secrets.SecretsConfig;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The Java binding's part of benches/scaling.sh (issue 15): sequential reads and writes of the
@@ -12,7 +13,11 @@ import java.lang.management.ManagementFactory;
  *   java -cp <classes of this>:bindings/java/target/classes ScalingBench URL read|read-json|write SIZE CALLS
  *
  * read: readSecrets (a Secrets map); read-json: readSecretsJson (the text); write: writeSecrets
- * of the map as read, to scale-write-java-SIZE.
+ * of the map as read, to scale-write-java-SIZE; decode: no call at all, Jackson databind's
+ * decode of the same bytes (the UTF-8 of readSecretsJson's text) into a Map, what the Java
+ * decode of the answer costs with the usual JSON library (issue 15: the binding's map read may
+ * cost no more above the C ABI's read than this). Needs the Jackson jars on the classpath
+ * (bench/deps.sh) for that op only.
  */
 public final class ScalingBench {
     private static long cpuNanos() {
@@ -44,18 +49,35 @@ public final class ScalingBench {
                 case "write":
                     call = () -> client.writeSecrets("scale-write-java-" + size, team, plain);
                     break;
+                case "decode":
+                    call = jacksonDecode(client.readSecretsJson(job, team).getBytes(StandardCharsets.UTF_8), secrets.size());
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown op " + op);
             }
-            for (int i = 0; i < calls; i++) {
+            // A decode alone is cheap: 20 times as many, so the 10 ms CPU clock still resolves it.
+            int n = op.equals("decode") ? calls * 20 : calls;
+            for (int i = 0; i < n; i++) {
                 call.run();
             }
             long w0 = System.nanoTime(), c0 = cpuNanos();
-            for (int i = 0; i < calls; i++) {
+            for (int i = 0; i < n; i++) {
                 call.run();
             }
-            double wall = (System.nanoTime() - w0) / 1e3 / calls, cpu = (cpuNanos() - c0) / 1e3 / calls;
-            System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f%n", op, size, calls, cpu, wall);
+            double wall = (System.nanoTime() - w0) / 1e3 / n, cpu = (cpuNanos() - c0) / 1e3 / n;
+            System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f%n", op, size, n, cpu, wall);
         }
+    }
+
+    /** Jackson's decode of {@code json} into a Map (in a method of its own: only this op loads Jackson). */
+    private static Runnable jacksonDecode(byte[] json, int expected) {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        return () -> {
+            try {
+                if (mapper.readValue(json, java.util.Map.class).size() != expected) throw new AssertionError("short decode");
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
     }
 }

@@ -12,11 +12,21 @@
 //! Every started call ends with exactly one `take` or `cancel` (both remove the slot);
 //! cancelling a running call aborts its task, which drops the request (closing its connection)
 //! and starts no retry.
+//!
+//! A blocking call on a platform thread skips the dispatcher: its thread waits here
+//! ([`await_done`], in slices so that Java can check for an interrupt between them) and the
+//! runtime worker that finishes the call unparks it directly, one thread wake-up per call as
+//! in the C ABI's blocking calls instead of two (worker to dispatcher to caller). When log
+//! records are still queued at that moment, the call goes through the dispatcher after all, so
+//! that its records are logged before its result is handed over.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
 
 use jni::objects::{JLongArray, JObject};
 use jni::signature::{Primitive, ReturnType};
@@ -33,7 +43,7 @@ use crate::strings::new_string;
 
 /// What a finished call hands to Java.
 pub enum Payload {
-    /// A secrets map (reads): becomes a `LinkedHashMap`, which Java freezes into `Secrets`.
+    /// A secrets map (reads): handed over as canonical JSON, which Java decodes into `Secrets`.
     Map(Arc<SecretMap>),
     /// One secret (`get`): its value, or `None` when it is not set (Java's default then).
     Value(Option<Value>),
@@ -53,9 +63,19 @@ impl Drop for Payload {
 pub type Outcome = Result<Payload, Error>;
 
 enum Slot {
-    Running(tokio::task::AbortHandle),
-    Done(Outcome),
+    /// In flight; `waiter` is the thread parked in [`await_done`] for it, if any.
+    Running {
+        abort: tokio::task::AbortHandle,
+        waiter: Option<Thread>,
+    },
+    /// Finished; `queued` when its `Ready` event went to the dispatcher.
+    Done { outcome: Outcome, queued: bool },
 }
+
+/// Log records queued, and logged by the dispatcher: a finishing call whose thread waits in
+/// [`await_done`] goes through the dispatcher while the two differ.
+static LOGS_QUEUED: AtomicU64 = AtomicU64::new(0);
+static LOGS_LOGGED: AtomicU64 = AtomicU64::new(0);
 
 pub enum Event {
     /// The call with this id has an outcome waiting for `take`.
@@ -88,23 +108,67 @@ fn calls() -> MutexGuard<'static, HashMap<jlong, Slot>> {
 /// Queues an event for the dispatcher thread. Never blocks (the queue is unbounded: its
 /// entries are one per call in flight, plus the library's rare log records).
 pub fn post(event: Event) {
+    if matches!(event, Event::Log { .. }) {
+        LOGS_QUEUED.fetch_add(1, Ordering::SeqCst);
+    }
     let _ = QUEUE.sender.send(event);
 }
 
-/// Ends the call `id` with `outcome` unless it was cancelled, and tells the dispatcher.
+/// Ends the call `id` with `outcome` unless it was cancelled, and wakes its waiting thread or
+/// tells the dispatcher.
 fn finish(id: jlong, outcome: Outcome) {
     let mut calls = calls();
-    match calls.get_mut(&id) {
-        Some(slot @ Slot::Running(_)) => {
-            *slot = Slot::Done(outcome);
-            drop(calls);
-            post(Event::Ready(id));
-        }
+    let waiter = match calls.get_mut(&id) {
+        Some(Slot::Running { waiter, .. }) => waiter.take(),
         // Cancelled (the slot is gone): nobody wants the outcome; dropping it wipes secrets.
         _ => {
             drop(calls);
             drop(outcome);
+            return;
         }
+    };
+    let logs_pending = LOGS_QUEUED.load(Ordering::SeqCst) != LOGS_LOGGED.load(Ordering::SeqCst);
+    let queued = waiter.is_none() || logs_pending;
+    calls.insert(id, Slot::Done { outcome, queued });
+    drop(calls);
+    if queued {
+        post(Event::Ready(id));
+    }
+    if let Some(thread) = waiter {
+        thread.unpark();
+    }
+}
+
+/// What [`await_done`] saw.
+pub enum Waited {
+    /// Not finished within the slice.
+    Running,
+    /// Finished: take the outcome now.
+    Done,
+    /// Finished and handed to the dispatcher (log records to write first, or it finished
+    /// before the thread waited): wait for the dispatcher as an asynchronous call does.
+    Queued,
+}
+
+/// Parks the calling thread until the call `id` finishes or `slice` passes. An unknown id
+/// (cancelled, taken) counts as done: `take` then reports it.
+pub fn await_done(id: jlong, slice: Duration) -> Waited {
+    let deadline = Instant::now() + slice;
+    loop {
+        {
+            let mut calls = calls();
+            match calls.get_mut(&id) {
+                Some(Slot::Running { waiter, .. }) => *waiter = Some(std::thread::current()),
+                Some(Slot::Done { queued: true, .. }) => return Waited::Queued,
+                Some(Slot::Done { queued: false, .. }) | None => return Waited::Done,
+            }
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Waited::Running;
+        }
+        // Unparked by `finish`; a spurious wake-up just looks again.
+        std::thread::park_timeout(deadline - now);
     }
 }
 
@@ -146,7 +210,13 @@ where
         guard.finished = true;
         finish(id, outcome);
     });
-    calls.insert(id, Slot::Running(task.abort_handle()));
+    calls.insert(
+        id,
+        Slot::Running {
+            abort: task.abort_handle(),
+            waiter: None,
+        },
+    );
     Ok(())
 }
 
@@ -154,7 +224,7 @@ where
 /// call's outcome is dropped. Idempotent; an unknown id is ignored.
 pub fn cancel(id: jlong) {
     let slot = calls().remove(&id);
-    if let Some(Slot::Running(abort)) = &slot {
+    if let Some(Slot::Running { abort, .. }) = &slot {
         abort.abort();
     }
     drop(slot);
@@ -171,18 +241,15 @@ pub fn take<'l>(env: &mut Env<'l>, id: jlong, default_value: JObject<'l>) -> Res
     // Bound first: the map's lock must be released before the arms below (one locks again).
     let slot = calls().remove(&id);
     let outcome = match slot {
-        Some(Slot::Done(outcome)) => outcome,
-        Some(running @ Slot::Running(_)) => {
+        Some(Slot::Done { outcome, .. }) => outcome,
+        Some(running @ Slot::Running { .. }) => {
             calls().insert(id, running);
             return Err(internal_error(format!("call {id} was taken before it finished")).into());
         }
         None => return Err(internal_error(format!("call {id} is unknown or was already taken")).into()),
     };
     match &outcome? {
-        Payload::Map(map) => {
-            let cache = cache(env)?;
-            secrets_to_java(env, cache, map)
-        }
+        Payload::Map(map) => secrets_to_java(env, map),
         Payload::Value(Some(value)) => {
             let cache = cache(env)?;
             value_to_java(env, cache, value)
@@ -203,7 +270,11 @@ pub fn await_events(env: &mut Env<'_>, ids: &JLongArray<'_>) -> Res<i32> {
     while let Some(event) = next {
         match event {
             Event::Ready(id) => ready.push(id),
-            Event::Log { level, message } => log_to_java(env, level, &message)?,
+            Event::Log { level, message } => {
+                let logged = log_to_java(env, level, &message);
+                LOGS_LOGGED.fetch_add(1, Ordering::SeqCst);
+                logged?
+            }
         }
         if ready.len() >= capacity {
             break;

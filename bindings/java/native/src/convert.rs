@@ -11,6 +11,9 @@
 //! | true / false | `Boolean` | `Boolean` |
 //! | null | `null` | `null` |
 //!
+//! A whole map of secrets (reads, `getAll`) goes to Java as its canonical JSON text in one
+//! `byte[]` instead ([`secrets_to_java`]), which the Java side decodes into the same types.
+//!
 //! Anything else is refused with INVALID_ARGUMENT naming the Java class (never the value).
 //! Nesting is bounded so that what we write can be read back (serde_json refuses JSON nested
 //! deeper than 128 levels), which also stops a map that contains itself.
@@ -124,16 +127,14 @@ pub fn value_to_java<'l>(env: &mut Env<'l>, cache: &Cache, value: &Value) -> Res
     }
 }
 
-/// The top-level map of secrets as a `LinkedHashMap`, which the Java side freezes into an
-/// immutable, masked `io.vdk.secrets.Secrets`.
-pub fn secrets_to_java<'l>(env: &mut Env<'l>, cache: &Cache, secrets: &SecretMap) -> Res<JObject<'l>> {
-    map_to_java(
-        env,
-        cache,
-        secrets.as_map(),
-        &cache.linked_hash_map,
-        cache.linked_hash_map_new,
-    )
+/// The top-level map of secrets as its canonical JSON text (UTF-8) in a new `byte[]`, which
+/// the Java side decodes into an immutable, masked `io.vdk.secrets.Secrets` and then wipes
+/// (`CanonicalJson`). One JNI call for the whole map: building it entry by entry through JNI
+/// (two `NewString`s, a boxed value and a `Map.put` per secret) cost more than Jackson's
+/// decode of the same bytes (issue 15). The serialised copy here is a wiping buffer.
+pub fn secrets_to_java<'l>(env: &mut Env<'l>, secrets: &SecretMap) -> Res<JObject<'l>> {
+    let json = secrets.to_json();
+    Ok(env.byte_array_from_slice(json.as_bytes())?.into())
 }
 
 fn map_to_java<'l>(

@@ -126,12 +126,12 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientRead<'l>(
         let job = name_arg(env, &job, "jobName")?;
         let team = name_arg(env, &team, "teamName")?;
         let secrets = client.read_secrets_blocking(&job, &team, deadline(timeout_nanos)?)?;
-        let cache = cache(env)?;
-        secrets_to_java(env, cache, &secrets)
+        secrets_to_java(env, &secrets)
     })
 }
 
-/// The job's secrets as canonical compact JSON text: no map is built on either side.
+/// The job's secrets as canonical compact JSON text (UTF-8 in a `byte[]`, which Java turns into
+/// a `String` and wipes: cheaper than `NewString`'s UTF-16): no map is built on either side.
 #[no_mangle]
 pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientReadJson<'l>(
     mut env: EnvUnowned<'l>,
@@ -140,16 +140,14 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientReadJson<'l>(
     job: JString<'l>,
     team: JString<'l>,
     timeout_nanos: jlong,
-) -> JString<'l> {
+) -> JObject<'l> {
     entry(&mut env, |env| {
         // SAFETY: the handle is live for the duration of the call (see NativeHandle.java).
         let client = unsafe { client_ref(handle) }?;
         let job = name_arg(env, &job, "jobName")?;
         let team = name_arg(env, &team, "teamName")?;
         let secrets = client.read_secrets_json_blocking(&job, &team, deadline(timeout_nanos)?)?;
-        // Validated UTF-8 from the start: this never fails.
-        let text = std::str::from_utf8(secrets.as_bytes()).unwrap_or_default();
-        Ok(new_string(env, text)?)
+        Ok(env.byte_array_from_slice(secrets.as_bytes())?.into())
     })
 }
 
@@ -259,8 +257,7 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobGetAll<'l>(
         // SAFETY: the handle is live for the duration of the call.
         let secrets = unsafe { job_ref(handle) }?;
         let all = secrets.get_all(deadline(timeout_nanos)?)?;
-        let cache = cache(env)?;
-        secrets_to_java(env, cache, &all)
+        secrets_to_java(env, &all)
     })
 }
 
@@ -545,10 +542,7 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_jobGetAllCached<'l>(
         // SAFETY: the handle is live for the duration of the call.
         let secrets = unsafe { job_ref(handle) }?;
         match secrets.get_all_cached() {
-            Some(all) => {
-                let cache = cache(env)?;
-                secrets_to_java(env, cache, &all)
-            }
+            Some(all) => secrets_to_java(env, &all),
             None => Ok(JObject::null()),
         }
     })
@@ -577,6 +571,26 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_callCancel<'l>(
     entry(&mut env, |_| {
         calls::cancel(call);
         Ok(())
+    })
+}
+
+/// Waits up to `sliceNanos` for the call to finish, on the calling thread (a blocking call on
+/// a platform thread): 0 still running, 1 finished (take it), 2 finished and handed to the
+/// dispatcher (wait for it there).
+#[no_mangle]
+pub extern "system" fn Java_io_vdk_secrets_NativeBridge_callAwait<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    call: jlong,
+    slice_nanos: jlong,
+) -> jint {
+    entry(&mut env, |_| {
+        let slice = Duration::from_nanos(u64::try_from(slice_nanos).unwrap_or(0));
+        Ok(match calls::await_done(call, slice) {
+            calls::Waited::Running => 0,
+            calls::Waited::Done => 1,
+            calls::Waited::Queued => 2,
+        })
     })
 }
 

@@ -15,9 +15,10 @@ final class NativeBridge {
 
     static native void clientFree(long client);
 
-    static native Map<String, Object> clientRead(long client, String jobName, String teamName, long timeoutNanos);
+    static native byte[] clientRead(long client, String jobName, String teamName, long timeoutNanos);
 
-    static native String clientReadJson(long client, String jobName, String teamName, long timeoutNanos);
+    /** UTF-8 of the canonical JSON text (valid: the library checked it). */
+    static native byte[] clientReadJson(long client, String jobName, String teamName, long timeoutNanos);
 
     static native void clientWrite(long client, String jobName, String teamName, Map<String, ?> secrets,
             long timeoutNanos);
@@ -30,7 +31,7 @@ final class NativeBridge {
 
     static native Object jobGet(long job, String name, long timeoutNanos, Object defaultValue);
 
-    static native Map<String, Object> jobGetAll(long job, long timeoutNanos);
+    static native byte[] jobGetAll(long job, long timeoutNanos);
 
     static native void jobSet(long job, String name, Object value, long timeoutNanos);
 
@@ -65,12 +66,22 @@ final class NativeBridge {
     static native Object jobGetCached(long job, String name, Object defaultValue, Object notCached);
 
     /** The warm cache's map, or null when the cache is cold. */
-    static native Map<String, Object> jobGetAllCached(long job);
+    static native byte[] jobGetAllCached(long job);
 
-    /** The finished call's result (defaultValue for an absent secret), or its exception thrown. */
+    /**
+     * The finished call's result (defaultValue for an absent secret), or its exception thrown.
+     * Maps of secrets (reads, getAll) come as their canonical JSON in a {@code byte[]}, and
+     * every map-returning method here likewise: see {@link CanonicalJson}.
+     */
     static native Object callTake(long callId, Object defaultValue);
 
     static native void callCancel(long callId);
+
+    /**
+     * Waits on the calling thread, at most sliceNanos, for the call to finish: 0 still running,
+     * 1 finished (take it now), 2 finished and handed to the dispatcher (wait for that instead).
+     */
+    static native int callAwait(long callId, long sliceNanos);
 
     /** Native calls not yet ended by callTake or callCancel (tests: none may leak). */
     static native int callsInFlight();

@@ -1,5 +1,8 @@
 package io.vdk.secrets;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -20,9 +23,12 @@ import java.util.function.Supplier;
  * <li>An {@code ...Async} call's future is completed on its executor (the binding's own by
  * default), never on the dispatcher or a native I/O thread: the result is converted to Java
  * objects there too, so callers' executors do that work in parallel.
- * <li>A blocking call waits in Java ({@link CompletableFuture#get()}), so
- * {@link Thread#interrupt()} ends it at once and a virtual thread unmounts from its carrier
- * while it waits instead of pinning it in a native frame.
+ * <li>A blocking call on a virtual thread waits in Java ({@link CompletableFuture#get()}), so
+ * it unmounts from its carrier while it waits instead of pinning it in a native frame, and
+ * {@link Thread#interrupt()} ends it at once. On a platform thread it waits natively in slices
+ * of 10 ms, woken directly by the runtime worker that finishes the call (one wake-up per call,
+ * as in the C ABI, instead of a second one through the dispatcher), and looks at its interrupt
+ * flag between slices.
  * <li>Ending a call early (a cancelled future, an interrupted thread) cancels the native call:
  * its request is dropped, its connection closed, no retry starts.
  * </ul>
@@ -211,6 +217,21 @@ final class NativeCalls {
             PENDING.remove(id);
             throw refused;
         }
+        if (!onVirtualThread()) {
+            // Wait natively: the worker that finishes the call wakes this thread directly.
+            int state;
+            while ((state = NativeBridge.callAwait(id, NATIVE_WAIT_SLICE_NANOS)) == STILL_RUNNING) {
+                if (Thread.currentThread().isInterrupted()) {
+                    abandon(id);
+                    throw cancelled(op); // the interrupt flag stays set
+                }
+            }
+            if (state == DONE) {
+                PENDING.remove(id);
+                return op.decode.apply(NativeBridge.callTake(id, op.defaultValue));
+            }
+            // QUEUED: the dispatcher hands it on (after logging the records queued before it).
+        }
         try {
             call.done.get();
         } catch (InterruptedException interrupted) {
@@ -222,6 +243,40 @@ final class NativeCalls {
             throw new IllegalStateException(impossible);
         }
         return op.decode.apply(NativeBridge.callTake(id, op.defaultValue));
+    }
+
+    /**
+     * How long a blocking call on a platform thread waits natively before it looks at its
+     * interrupt flag again: Thread.interrupt() cannot wake a native wait, so this bounds the
+     * time from an interrupt to the cancellation (the contract is 50 ms).
+     */
+    private static final long NATIVE_WAIT_SLICE_NANOS = 10_000_000L;
+    private static final int STILL_RUNNING = 0, DONE = 1;
+    /** {@code Thread.isVirtual()} on Java 21+, null on 17 (compiled for 17, so looked up). */
+    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+
+    private static MethodHandle isVirtualHandle() {
+        try {
+            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+                    MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException noVirtualThreads) {
+            return null;
+        }
+    }
+
+    /**
+     * A virtual thread waits for its call in Java ({@link CompletableFuture#get()}), which
+     * unmounts it from its carrier; waiting natively would pin the carrier.
+     */
+    private static boolean onVirtualThread() {
+        if (IS_VIRTUAL == null) {
+            return false;
+        }
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(Thread.currentThread());
+        } catch (Throwable unexpected) {
+            return true; // when unsure, the wait that works on every thread
+        }
     }
 
     private static CancelledException cancelled(Op<?> op) {

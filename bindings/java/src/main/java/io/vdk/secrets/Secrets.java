@@ -84,9 +84,9 @@ public final class Secrets {
         return freezeMap(secrets, 1);
     }
 
-    /** The map the JNI glue built from the library's JSON, frozen. */
-    static Secrets fromNative(Map<String, Object> map) {
-        return freezeMap(map, 1);
+    /** Wraps a map whose values are frozen already ({@link CanonicalJson} builds them so). */
+    static Secrets ofFrozen(Map<String, Object> frozen) {
+        return frozen.isEmpty() ? EMPTY : new Secrets(frozen);
     }
 
     /** A single value the JNI glue returned ({@link JobSecrets#get}), frozen like the values of a map. */

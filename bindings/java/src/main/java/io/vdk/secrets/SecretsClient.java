@@ -2,7 +2,9 @@ package io.vdk.secrets;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -47,9 +49,9 @@ public final class SecretsClient implements AutoCloseable {
             SecretsClient::secrets);
     private static final NativeCalls.Op<Void> WRITE = new NativeCalls.Op<>("write secrets", true, null, none -> null);
 
-    @SuppressWarnings("unchecked")
-    static Secrets secrets(Object nativeMap) {
-        return Secrets.fromNative((Map<String, Object>) nativeMap);
+    /** The secrets of a read, which the JNI glue hands over as canonical JSON text (wiped here). */
+    static Secrets secrets(Object nativeJson) {
+        return CanonicalJson.decodeSecrets((byte[]) nativeJson);
     }
 
     private SecretsClient(long pointer) {
@@ -180,7 +182,12 @@ public final class SecretsClient implements AutoCloseable {
         Checks.notNull(teamName, "teamName");
         long pointer = handle.acquire();
         try {
-            return NativeBridge.clientReadJson(pointer, jobName, teamName, timeoutNanos);
+            byte[] utf8 = NativeBridge.clientReadJson(pointer, jobName, teamName, timeoutNanos);
+            try {
+                return new String(utf8, StandardCharsets.UTF_8);
+            } finally {
+                Arrays.fill(utf8, (byte) 0);
+            }
         } finally {
             handle.release();
             Reference.reachabilityFence(this);

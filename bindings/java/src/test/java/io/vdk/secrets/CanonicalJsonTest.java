@@ -1,0 +1,126 @@
+package io.vdk.secrets;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decoder of the canonical JSON the JNI glue hands over for reads (no service needed; the
+ * round trips through the service are RoundTripTest's): every value type as the native
+ * conversion returned it, escapes, and the wiping of the bytes.
+ */
+class CanonicalJsonTest {
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Secrets decode(String json) {
+        return CanonicalJson.decodeSecrets(utf8(json));
+    }
+
+    @Test
+    void numbersBecomeLongBigIntegerOrDoubleAsBefore() {
+        Secrets s = decode("{\"a\":0,\"b\":-0,\"c\":9223372036854775807,\"d\":-9223372036854775808,"
+                + "\"e\":9223372036854775808,\"f\":18446744073709551615,\"g\":18446744073709551616,"
+                + "\"h\":-9223372036854775809,\"i\":1.5,\"j\":1e+5,\"k\":-2.5E-3,\"l\":123456789012345678,"
+                + "\"m\":-42}");
+        assertEquals(0L, s.getObject("a"));
+        assertEquals(0L, s.getObject("b"));
+        assertEquals(Long.MAX_VALUE, s.getObject("c"));
+        assertEquals(Long.MIN_VALUE, s.getObject("d"));
+        assertEquals(new BigInteger("9223372036854775808"), s.getObject("e"));
+        assertEquals(new BigInteger("18446744073709551615"), s.getObject("f"));
+        assertEquals(18446744073709551616.0, s.getObject("g"));
+        assertEquals(-9223372036854775809.0, s.getObject("h"));
+        assertEquals(1.5, s.getObject("i"));
+        assertEquals(1e5, s.getObject("j"));
+        assertEquals(-2.5e-3, s.getObject("k"));
+        assertEquals(123456789012345678L, s.getObject("l"));
+        assertEquals(-42L, s.getObject("m"));
+    }
+
+    @Test
+    void stringsWithEveryEscapeAndRawUnicode() {
+        Secrets s = decode("{\"esc\":\"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t \\u0000\\u001f end\","
+                + "\"pair\":\"key \\ud83d\\udd11!\",\"raw\":\"héllo — 日本語 🔑\",\"u\":\"\\u00e9\\u20ac\","
+                + "\"ke\\ny\":\"v\",\"\":\"\"}");
+        assertEquals("q\" b\\ s/ \b\f\n\r\t \u0000\u001f end", s.getString("esc"));
+        assertEquals("key \ud83d\udd11!", s.getString("pair"));
+        assertEquals("héllo — 日本語 🔑", s.getString("raw"));
+        assertEquals("é€", s.getString("u"));
+        assertEquals("v", s.getString("ke\ny"));
+        assertEquals("", s.getString(""));
+    }
+
+    @Test
+    void longEscapedStringsGrowTheScratchBuffer() {
+        String line = "MIIB".repeat(100);
+        String value = String.join("\n", line, line, line, line, line, line);
+        Secrets s = decode("{\"pem\":\"" + value.replace("\n", "\\n") + "\",\"next\":\"x\\ty\"}");
+        assertEquals(value, s.getString("pem"));
+        assertEquals("x\ty", s.getString("next"));
+    }
+
+    @Test
+    void nestingArraysLiteralsAndOrder() {
+        Secrets s = decode("{\"arr\":[1,\"two\",[],{},[null,true,false]],\"db\":{\"password\":\"p\",\"port\":5432},"
+                + "\"empty\":{},\"f\":false,\"n\":null,\"t\":true}");
+        assertEquals(List.of("arr", "db", "empty", "f", "n", "t"), List.copyOf(s.names()));
+        List<Object> arr = s.getList("arr");
+        assertEquals(5, arr.size());
+        assertEquals(1L, arr.get(0));
+        assertEquals("two", arr.get(1));
+        assertEquals(List.of(), arr.get(2));
+        assertEquals(Secrets.empty(), arr.get(3));
+        assertEquals(Arrays.asList(null, true, false), arr.get(4));
+        assertEquals("[***, ***, [], {}, [***, ***, ***]]", arr.toString());
+        assertEquals("p", s.getSecrets("db").getString("password"));
+        assertEquals(5432L, s.getSecrets("db").getLong("port"));
+        assertTrue(s.getSecrets("empty").isEmpty());
+        assertFalse(s.getBoolean("f"));
+        assertTrue(s.getBoolean("t"));
+        assertNull(s.getObject("n"));
+        assertTrue(s.contains("n"));
+        assertEquals("{arr=[***, ***, [], {}, [***, ***, ***]], db={password=***, port=***}, empty={}, f=***, n=***, t=***}",
+                s.toString());
+        assertThrows(UnsupportedOperationException.class, () -> s.names().clear());
+        assertThrows(UnsupportedOperationException.class, () -> arr.add("x"));
+    }
+
+    @Test
+    void sameAsCopyOfTheSameValues() {
+        Secrets s = decode("{\"a\":\"x\",\"b\":[1,2.5,{\"c\":null}],\"d\":{\"e\":18446744073709551615}}");
+        Map<String, Object> nested = new java.util.LinkedHashMap<>();
+        nested.put("c", null);
+        Secrets expected = Secrets.copyOf(Map.of("a", "x", "b", Arrays.asList(1L, 2.5, nested),
+                "d", Map.of("e", new BigInteger("18446744073709551615"))));
+        assertEquals(expected, s);
+        assertEquals(expected.toMap(), s.toMap());
+    }
+
+    @Test
+    void theBytesAreWipedAfterDecoding() {
+        byte[] json = utf8("{\"api-key\":\"sk-abc123\",\"pem\":\"a\\nb\"}");
+        Secrets s = CanonicalJson.decodeSecrets(json);
+        assertEquals("sk-abc123", s.getString("api-key"));
+        assertArrayEquals(new byte[json.length], json);
+    }
+
+    @Test
+    void malformedTextIsAnInternalErrorThatQuotesNothingAndStillWipes() {
+        for (String bad : List.of("", "[]", "{\"a\":\"sk-abc123\"", "{\"a\":\"sk-abc123\"}x", "{\"a\" \"sk-abc123\"}",
+                "{\"a\":sk-abc123}", "{\"a\":\"sk-abc123\\q\"}", "{\"a\":\"\\ud800\"}", "{\"a\":-}", "{\"a\":[1 2]}")) {
+            byte[] json = utf8(bad);
+            InternalErrorException e = assertThrows(InternalErrorException.class, () -> CanonicalJson.decodeSecrets(json),
+                    bad);
+            assertFalse(e.getMessage().contains("sk-abc123"), e.getMessage());
+            assertTrue(e.getMessage().contains("malformed at byte"), e.getMessage());
+            assertArrayEquals(new byte[json.length], json, bad);
+        }
+    }
+}
