@@ -276,6 +276,18 @@ impl SecretsClient {
         runtime::block_on(self.read_json_on_runtime(job_name, team_name, deadline))?
     }
 
+    /// [`SecretsClient::read_secrets_json_blocking`] as a future bounded by `deadline`, for
+    /// hosts that drive their own calls on the library's runtime (the Java glue): the map as
+    /// canonical text, without building a `SecretMap`.
+    pub async fn read_secrets_json_until(
+        &self,
+        job_name: &str,
+        team_name: &str,
+        deadline: Instant,
+    ) -> Result<SecretJson> {
+        self.read_json_on_runtime(job_name, team_name, Some(deadline)).await
+    }
+
     /// `write_secrets_blocking` of a map held as JSON text.
     pub fn write_secrets_json_blocking(
         &self,

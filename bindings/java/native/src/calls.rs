@@ -34,7 +34,7 @@ use jni::sys::{jlong, jvalue};
 use jni::Env;
 use serde_json::Value;
 use vdk_secrets::secret::scrub_value;
-use vdk_secrets::{Error, SecretMap};
+use vdk_secrets::{Error, SecretJson, SecretMap};
 
 use crate::cache::cache;
 use crate::convert::{secrets_to_java, value_to_java};
@@ -43,8 +43,11 @@ use crate::strings::new_string;
 
 /// What a finished call hands to Java.
 pub enum Payload {
-    /// A secrets map (reads): handed over as canonical JSON, which Java decodes into `Secrets`.
+    /// A secrets map (the job layer's `getAll`): handed over as canonical JSON, which Java
+    /// decodes into `Secrets`.
     Map(Arc<SecretMap>),
+    /// A client read: the service's answer as canonical text (no map built), handed over as is.
+    Json(SecretJson),
     /// One secret (`get`): its value, or `None` when it is not set (Java's default then).
     Value(Option<Value>),
     /// Writes and refresh.
@@ -250,6 +253,7 @@ pub fn take<'l>(env: &mut Env<'l>, id: jlong, default_value: JObject<'l>) -> Res
     };
     match &outcome? {
         Payload::Map(map) => secrets_to_java(env, map),
+        Payload::Json(json) => Ok(env.byte_array_from_slice(json.as_bytes())?.into()),
         Payload::Value(Some(value)) => {
             let cache = cache(env)?;
             value_to_java(env, cache, value)

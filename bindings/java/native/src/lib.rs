@@ -125,8 +125,8 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientRead<'l>(
         let client = unsafe { client_ref(handle) }?;
         let job = name_arg(env, &job, "jobName")?;
         let team = name_arg(env, &team, "teamName")?;
-        let secrets = client.read_secrets_blocking(&job, &team, deadline(timeout_nanos)?)?;
-        secrets_to_java(env, &secrets)
+        let secrets = client.read_secrets_json_blocking(&job, &team, deadline(timeout_nanos)?)?;
+        Ok(env.byte_array_from_slice(secrets.as_bytes())?.into())
     })
 }
 
@@ -352,8 +352,8 @@ pub extern "system" fn Java_io_vdk_secrets_NativeBridge_clientReadStart<'l>(
         let team = name_arg(env, &team, "teamName")?;
         let deadline = deadline(timeout_nanos)?.unwrap_or_else(|| client.default_deadline());
         calls::start(call, async move {
-            let secrets = client.read_secrets_until(&job, &team, deadline).await?;
-            Ok(Payload::Map(Arc::new(secrets)))
+            let secrets = client.read_secrets_json_until(&job, &team, deadline).await?;
+            Ok(Payload::Json(secrets))
         })
     })
 }
