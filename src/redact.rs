@@ -76,8 +76,10 @@ impl<'a> Redactor<'a> {
         // Nothing sorted or counted whole here: a write of a 1 MB map hides 10,000 values on
         // every call, and sorting them cost a third of such a write even when the call
         // succeeded and no text was ever cleaned.
-        self.sensitive
-            .extend(more.into_iter().filter(|s| s.chars().nth(MIN_SECRET_CHARS - 1).is_some()));
+        self.sensitive.extend(
+            more.into_iter()
+                .filter(|s| s.chars().nth(MIN_SECRET_CHARS - 1).is_some()),
+        );
     }
 
     /// `self` with more strings to remove.

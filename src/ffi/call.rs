@@ -133,9 +133,8 @@ impl CompletionQueue {
             return; // the thread is running: it takes the queue when it is done
         }
         let oldest = *pending.since.get_or_insert_with(Instant::now);
-        let wake_now = !runtime::on_runtime_thread()
-            || pending.items.len() >= WAKE_AT_COUNT
-            || oldest.elapsed() >= WAKE_AFTER;
+        let wake_now =
+            !runtime::on_runtime_thread() || pending.items.len() >= WAKE_AT_COUNT || oldest.elapsed() >= WAKE_AFTER;
         if wake_now {
             pending.waiting = false;
             pending.since = None;
