@@ -49,13 +49,15 @@ type waiter struct{ done chan outcome }
 var waiters = sync.Pool{New: func() any { return &waiter{done: make(chan outcome, 1)} }}
 
 // liveHandles counts the cgo.Handles of calls whose completion has not run yet (or that
-// failed to start and are being released); createdHandles counts all ever created. Tests
-// check that the first returns to zero, and with the second which path calls took.
-var liveHandles, createdHandles atomic.Int64
+// failed to start and are being released). Tests check that it returns to zero.
+var liveHandles atomic.Int64
+
+// asyncCallsStarted counts the asynchronous calls tried (through the queue or alone); tests
+// check with it which path calls took.
+var asyncCallsStarted atomic.Int64
 
 func newCallHandle(w *waiter) cgo.Handle {
 	liveHandles.Add(1)
-	createdHandles.Add(1)
 	return cgo.NewHandle(w)
 }
 
@@ -122,6 +124,14 @@ func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, network b
 		status := block(&r)
 		obj.release()
 		return status, r
+	}
+	asyncCallsStarted.Add(1)
+	lone := asyncCallsInFlight.Add(1) == 1
+	defer asyncCallsInFlight.Add(-1)
+	if lone && !callbackForTest.Load() {
+		if n := getLoneNotifier(); n != nil {
+			return callAlone(ctx, obj, timeout, start, n)
+		}
 	}
 	w := waiters.Get().(*waiter)
 	h := newCallHandle(w)
