@@ -137,7 +137,7 @@ func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, network b
 	h := newCallHandle(w)
 	slot := newSlot(h)
 	var call *C.VdkCall
-	status := start(C.uintptr_t(uintptr(unsafe.Pointer(slot))), &call, &r.error)
+	status := start(C.uintptr_t(uintptr(unsafe.Pointer(slot))), callHandleFor(done, &call), &r.error)
 	obj.release()
 	if status != C.VDK_STATUS_OK {
 		// Nothing started: the completion never runs.
@@ -152,9 +152,25 @@ func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, network b
 	case <-done:
 		o = cancelAndWait(ctx, call, w, timeout)
 	}
-	C.vdk_call_free(call)
+	freeCall(call)
 	waiters.Put(w)
 	return o.status, o.result()
+}
+
+// callHandleFor returns where a call started for a context with the given Done channel
+// receives its handle: nowhere (NULL) when the context can never end, since nothing will
+// cancel the call, which saves freeing the handle (a cgo call) afterwards.
+func callHandleFor(done <-chan struct{}, call **C.VdkCall) **C.VdkCall {
+	if done == nil {
+		return nil
+	}
+	return call
+}
+
+func freeCall(call *C.VdkCall) {
+	if call != nil {
+		C.vdk_call_free(call)
+	}
 }
 
 // cancelAndWait ends a call whose context is done and returns its outcome: CANCELLED, or

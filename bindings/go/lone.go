@@ -78,7 +78,7 @@ func callAlone(ctx context.Context, obj *handle, timeout C.uint32_t, start start
 	slot.queue = nil
 	slot.notify = C.int(n.notifyValue())
 	var call *C.VdkCall
-	status := start(C.uintptr_t(uintptr(unsafe.Pointer(slot))), &call, &r.error)
+	status := start(C.uintptr_t(uintptr(unsafe.Pointer(slot))), callHandleFor(ctx.Done(), &call), &r.error)
 	obj.release()
 	if status != C.VDK_STATUS_OK {
 		// Nothing started: the completion never runs, nothing was written to n.
@@ -104,6 +104,6 @@ func callAlone(ctx context.Context, obj *handle, timeout C.uint32_t, start start
 	o := outcome{status: slot.status, json: slot.json, len: slot.len, err: slot.error}
 	freeSlot(slot)
 	putLoneNotifier(n)
-	C.vdk_call_free(call)
+	freeCall(call)
 	return o.status, o.result()
 }
