@@ -49,13 +49,15 @@ type waiter struct{ done chan outcome }
 var waiters = sync.Pool{New: func() any { return &waiter{done: make(chan outcome, 1)} }}
 
 // liveHandles counts the cgo.Handles of calls whose completion has not run yet (or that
-// failed to start and are being released); createdHandles counts all ever created. Tests
-// check that the first returns to zero, and with the second which path calls took.
-var liveHandles, createdHandles atomic.Int64
+// failed to start and are being released). Tests check that it returns to zero.
+var liveHandles atomic.Int64
+
+// asyncCallsStarted counts the asynchronous calls tried (through the queue or alone); tests
+// check with it which path calls took.
+var asyncCallsStarted atomic.Int64
 
 func newCallHandle(w *waiter) cgo.Handle {
 	liveHandles.Add(1)
-	createdHandles.Add(1)
 	return cgo.NewHandle(w)
 }
 
@@ -123,11 +125,19 @@ func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, network b
 		obj.release()
 		return status, r
 	}
+	asyncCallsStarted.Add(1)
+	lone := asyncCallsInFlight.Add(1) == 1
+	defer asyncCallsInFlight.Add(-1)
+	if lone && !callbackForTest.Load() {
+		if n := getLoneNotifier(); n != nil {
+			return callAlone(ctx, obj, timeout, start, n)
+		}
+	}
 	w := waiters.Get().(*waiter)
 	h := newCallHandle(w)
 	slot := newSlot(h)
 	var call *C.VdkCall
-	status := start(C.uintptr_t(uintptr(unsafe.Pointer(slot))), &call, &r.error)
+	status := start(C.uintptr_t(uintptr(unsafe.Pointer(slot))), callHandleFor(done, &call), &r.error)
 	obj.release()
 	if status != C.VDK_STATUS_OK {
 		// Nothing started: the completion never runs.
@@ -142,9 +152,25 @@ func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, network b
 	case <-done:
 		o = cancelAndWait(ctx, call, w, timeout)
 	}
-	C.vdk_call_free(call)
+	freeCall(call)
 	waiters.Put(w)
 	return o.status, o.result()
+}
+
+// callHandleFor returns where a call started for a context with the given Done channel
+// receives its handle: nowhere (NULL) when the context can never end, since nothing will
+// cancel the call, which saves freeing the handle (a cgo call) afterwards.
+func callHandleFor(done <-chan struct{}, call **C.VdkCall) **C.VdkCall {
+	if done == nil {
+		return nil
+	}
+	return call
+}
+
+func freeCall(call *C.VdkCall) {
+	if call != nil {
+		C.vdk_call_free(call)
+	}
 }
 
 // cancelAndWait ends a call whose context is done and returns its outcome: CANCELLED, or

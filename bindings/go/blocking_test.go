@@ -20,9 +20,9 @@ func TestBlockingPath(t *testing.T) {
 			if never.Done() != nil {
 				t.Fatal("the context can end")
 			}
-			asyncBefore := vdk.CreatedCallHandlesForTest()
+			asyncBefore := vdk.AsyncCallsForTest()
 			defer func() {
-				if n := vdk.CreatedCallHandlesForTest() - asyncBefore; n != 0 {
+				if n := vdk.AsyncCallsForTest() - asyncBefore; n != 0 {
 					t.Errorf("%d calls took the asynchronous path", n)
 				}
 			}()

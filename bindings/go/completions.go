@@ -60,11 +60,11 @@ var callbackForTest atomic.Bool
 // drainCompletions runs for the life of the process.
 func drainCompletions(q *C.vdkgo_queue, wake *os.File) {
 	head := (*unsafe.Pointer)(unsafe.Pointer(&q.head))
-	var buf [64]byte
+	read := readWakeups(wake)
 	for {
 		// Each byte is one wake-up: the list went from empty to not empty. Reading before the
 		// swap loses none: a slot pushed after the swap finds the list empty and writes again.
-		if _, err := wake.Read(buf[:]); err != nil {
+		if err := read(); err != nil {
 			// A pipe nobody else holds does not fail; if it ever did, a pause beats spinning
 			// (the list is still drained, every millisecond).
 			time.Sleep(time.Millisecond)

@@ -25,9 +25,9 @@ func TestErrorOpIDAndAttempts(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			asyncBefore := vdk.CreatedCallHandlesForTest()
+			asyncBefore := vdk.AsyncCallsForTest()
 			_, err = c.ReadSecrets(path.ctx, uniqueJob("fault-status-503"), team)
-			if async := vdk.CreatedCallHandlesForTest() > asyncBefore; async != (path.name == "async") {
+			if async := vdk.AsyncCallsForTest() > asyncBefore; async != (path.name == "async") {
 				t.Errorf("the call took the wrong path (asynchronous: %v)", async)
 			}
 			e := checkError(t, "fault-status-503", err, vdk.StatusServiceError, 503)

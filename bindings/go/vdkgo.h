@@ -107,6 +107,9 @@ static inline void vdkgo_error_read(const VdkError *e, vdkgo_error_details *d) {
 //    Go, and wakes each waiting caller. So the completion thread never enters Go: a call from
 //    a C thread into Go must first get one of Go's processors (P) and leaves the woken caller
 //    on a P it then gives up, which cost tens of microseconds per call under load.
+//  - for a lone call (no other asynchronous call in flight; lone.go), by writing to an eventfd
+//    that the calling goroutine itself waits on through the netpoller: no goroutine in
+//    between, so no wake-up of a second goroutine and of a thread to run it.
 //  - when the queue could not be set up (no file descriptor for the pipe), by calling the Go
 //    function vdkgoCallCompleted (exports.go) directly.
 typedef struct vdkgo_queue {
@@ -116,7 +119,8 @@ typedef struct vdkgo_queue {
 
 typedef struct vdkgo_done {
 	struct vdkgo_done *next; // on the queue's list
-	vdkgo_queue *queue;      // NULL: complete through vdkgoCallCompleted
+	int notify;              // a lone call's eventfd + 1 (lone.go): the completion only writes to it; 0: none
+	vdkgo_queue *queue;      // NULL (and no notify): complete through vdkgoCallCompleted
 	uintptr_t waiter;        // the cgo.Handle of the Go waiter
 	VdkStatus status;
 	char *json;
@@ -134,6 +138,15 @@ static inline void vdkgo_completed(void *user_data, VdkCall *call, VdkStatus sta
 	d->json = json;
 	d->len = json != NULL ? strlen(json) : 0;
 	d->error = error;
+	int notify = d->notify;
+	if (notify != 0) {
+		// A lone call: its caller waits on this eventfd itself, through the netpoller. From
+		// here on the slot is the caller's: it is not touched again.
+		uint64_t one = 1;
+		ssize_t written = write(notify - 1, &one, sizeof one);
+		(void)written;
+		return;
+	}
 	vdkgo_queue *q = d->queue;
 	if (q == NULL) {
 		vdkgoCallCompleted((void *)d);

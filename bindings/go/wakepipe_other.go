@@ -8,3 +8,5 @@ import "os"
 func newWakePipe() (wake *os.File, writeFD int, ok bool) { return nil, 0, false }
 
 func closeFD(int) {}
+
+func readWakeups(*os.File) func() error { return nil }

@@ -5,6 +5,7 @@ package vdksecrets
 import (
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // newWakePipe makes the completion queue's pipe: the read end as a File the netpoller waits
@@ -27,3 +28,21 @@ func newWakePipe() (wake *os.File, writeFD int, ok bool) {
 }
 
 func closeFD(fd int) { syscall.Close(fd) }
+
+// readWakeups returns a function that waits until the pipe has bytes and reads them. The read
+// itself is a raw system call (it never blocks: the descriptor is non-blocking, and the wait is
+// the netpoller's), so the runtime does not account it as a system call that might block,
+// which wakes the scheduler's monitor thread whenever the process was idle, that is on every
+// completion of a lone call.
+func readWakeups(wake *os.File) func() error {
+	rc, err := wake.SyscallConn()
+	if err != nil {
+		return func() error { _, err := wake.Read(make([]byte, 64)); return err }
+	}
+	var buf [64]byte
+	read := func(fd uintptr) bool {
+		_, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+		return errno != syscall.EAGAIN
+	}
+	return func() error { return rc.Read(read) }
+}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -49,6 +50,7 @@ func main() {
 	cancellable := flag.Bool("cancellable", false, "call with a cancellable context (the asynchronous path)")
 	plainClient := flag.Bool("plain", false, "read with net/http + encoding/json instead of the binding")
 	tokenFile := flag.String("api-token-file", "", "authenticate with this API token at URL/oauth/token")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
 	flag.Parse()
 	cfg := vdksecrets.Config{RestAPIURL: *url}
 	if *tokenFile != "" {
@@ -106,6 +108,16 @@ func main() {
 	}
 	for i := 0; i < 200; i++ {
 		read(0)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var rps, p50, p99, cpu []float64
 	for r := 0; r < *rounds; r++ {
