@@ -60,9 +60,7 @@ public final class ScalingBench {
             int n = op.equals("decode") ? calls * 20 : calls;
             warmUp(call, n);
             long w0 = System.nanoTime(), c0 = cpuNanos(), jit0 = jitMillis();
-            for (int i = 0; i < n; i++) {
-                call.run();
-            }
+            repeat(call, n);
             double wall = (System.nanoTime() - w0) / 1e3 / n, cpu = (cpuNanos() - c0) / 1e3 / n;
             // jit: the JIT's compilation time (ms, elapsed) during the measured calls, 0 when warm.
             System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f jit=%d%n", op, size, n, cpu, wall,
@@ -71,27 +69,38 @@ public final class ScalingBench {
     }
 
     /**
-     * As many calls as will be measured, then more until the JIT is done with them: until a
-     * tenth of that many calls ran with no compilation time accrued, for at most 10 s. With a
+     * As many calls as will be measured, then more until the JIT is done with them: until calls
+     * ran for half a second (wall) with no compilation time accrued, for at most 10 s. With a
      * fixed count alone (400 reads of 100 KB), C1/C2 were still compiling in the measured
      * window: 70-90 ms of compilation time in a window of about 220 ms of CPU, which the
      * process CPU counts (the compiler threads are the JVM's), while the decode alone, with 20x
-     * the calls, was warm: an unfair comparison.
+     * the calls, was warm: an unfair comparison. (A quiet batch of a tenth of the calls was not
+     * enough: a compilation's time is counted when it ends, and a 300 B run still compiled for
+     * 300 ms while measured.)
      */
     private static void warmUp(Runnable call, int calls) {
-        for (int i = 0; i < calls; i++) {
-            call.run();
-        }
-        int batch = Math.max(calls / 10, 1);
-        long until = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < until) {
-            long before = jitMillis();
-            for (int i = 0; i < batch; i++) {
-                call.run();
-            }
-            if (jitMillis() == before) {
+        repeat(call, calls);
+        long start = System.nanoTime(), quietSince = start, compiled = jitMillis();
+        while (System.nanoTime() - start < 10_000_000_000L) {
+            repeat(call, 1);
+            long now = System.nanoTime(), jit = jitMillis();
+            if (jit != compiled) {
+                compiled = jit;
+                quietSince = now;
+            } else if (now - quietSince >= 500_000_000L) {
                 return;
             }
+        }
+    }
+
+    /**
+     * The one loop both the warm-up and the measurement run: a loop of its own in main was
+     * compiled anew (on-stack replacement, with the call inlined) inside the measured window,
+     * up to 650 ms of compilation time for the 100 KB decode.
+     */
+    private static void repeat(Runnable call, int n) {
+        for (int i = 0; i < n; i++) {
+            call.run();
         }
     }
 
