@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
  * The Java binding's part of benches/scaling.sh (issue 15): sequential reads and writes of the
  * maps benches/c/scaling_bench.c seeds (jobs scale-SIZE). Prints
  * {@code RESULT client=java op=.. size=.. calls=.. cpu=.. wall=..} (µs per call; process CPU
- * from the OperatingSystemMXBean, JIT and GC included), after as many warm-up calls (the JIT).
+ * from the OperatingSystemMXBean, JIT and GC included), after as many warm-up calls and then
+ * more until the JIT is idle (see warmUp).
  *
  *   java -cp <classes of this>:bindings/java/target/classes ScalingBench URL read|read-json|write SIZE CALLS
  *
@@ -57,16 +58,54 @@ public final class ScalingBench {
             }
             // A decode alone is cheap: 20 times as many, so the 10 ms CPU clock still resolves it.
             int n = op.equals("decode") ? calls * 20 : calls;
-            for (int i = 0; i < n; i++) {
-                call.run();
-            }
-            long w0 = System.nanoTime(), c0 = cpuNanos();
-            for (int i = 0; i < n; i++) {
-                call.run();
-            }
+            warmUp(call, n);
+            long w0 = System.nanoTime(), c0 = cpuNanos(), jit0 = jitMillis();
+            repeat(call, n);
             double wall = (System.nanoTime() - w0) / 1e3 / n, cpu = (cpuNanos() - c0) / 1e3 / n;
-            System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f%n", op, size, n, cpu, wall);
+            // jit: the JIT's compilation time (ms, elapsed) during the measured calls, 0 when warm.
+            System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f jit=%d%n", op, size, n, cpu, wall,
+                    jitMillis() - jit0);
         }
+    }
+
+    /**
+     * As many calls as will be measured, then more until the JIT is done with them: until calls
+     * ran for half a second (wall) with no compilation time accrued, for at most 10 s. With a
+     * fixed count alone (400 reads of 100 KB), C1/C2 were still compiling in the measured
+     * window: 70-90 ms of compilation time in a window of about 220 ms of CPU, which the
+     * process CPU counts (the compiler threads are the JVM's), while the decode alone, with 20x
+     * the calls, was warm: an unfair comparison. (A quiet batch of a tenth of the calls was not
+     * enough: a compilation's time is counted when it ends, and a 300 B run still compiled for
+     * 300 ms while measured.)
+     */
+    private static void warmUp(Runnable call, int calls) {
+        repeat(call, calls);
+        long start = System.nanoTime(), quietSince = start, compiled = jitMillis();
+        while (System.nanoTime() - start < 10_000_000_000L) {
+            repeat(call, 1);
+            long now = System.nanoTime(), jit = jitMillis();
+            if (jit != compiled) {
+                compiled = jit;
+                quietSince = now;
+            } else if (now - quietSince >= 500_000_000L) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The one loop both the warm-up and the measurement run: a loop of its own in main was
+     * compiled anew (on-stack replacement, with the call inlined) inside the measured window,
+     * up to 650 ms of compilation time for the 100 KB decode.
+     */
+    private static void repeat(Runnable call, int n) {
+        for (int i = 0; i < n; i++) {
+            call.run();
+        }
+    }
+
+    private static long jitMillis() {
+        return ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     }
 
     /** Jackson's decode of {@code json} into a Map (in a method of its own: only this op loads Jackson). */

@@ -1,6 +1,9 @@
 package io.vdk.secrets;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,10 +23,22 @@ import java.util.Map;
  * (a bug) is an {@link InternalErrorException} that gives a byte offset, never content.
  */
 final class CanonicalJson {
+    /** Eight bytes of the text at a time, for the scan to a string's end (below). */
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L, HIGHS = 0x8080808080808080L;
+    private static final long QUOTES = 0x2222222222222222L, BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+
     private final byte[] in;
     private int pos;
-    /** Reused for strings with escapes; the part used is wiped after each string. */
+    /** Reused for strings with escapes; wiped (all of it) when the decode ends. */
     private byte[] scratch = new byte[256];
+    /**
+     * The names and values of the objects being decoded, shared by all levels (each object
+     * works above the entries of the ones enclosing it), so that a large object's entries are
+     * not copied again and again into ever larger arrays of their own before its map is built.
+     */
+    private Object[] entries = new Object[64];
+    private int entriesTop;
 
     private CanonicalJson(byte[] in) {
         this.in = in;
@@ -82,9 +97,7 @@ final class CanonicalJson {
             return Secrets.empty();
         }
         // Names and values first, so the map is sized once (no rehashing of a large map).
-        String[] names = new String[16];
-        Object[] values = new Object[16];
-        int n = 0;
+        int base = entriesTop;
         while (true) {
             skipSpace();
             if (in[pos] != '"') {
@@ -94,12 +107,11 @@ final class CanonicalJson {
             String name = string();
             expect(':');
             Object value = value();
-            if (n == names.length) {
-                names = Arrays.copyOf(names, n * 2);
-                values = Arrays.copyOf(values, n * 2);
+            if (entriesTop + 2 > entries.length) {
+                entries = Arrays.copyOf(entries, entries.length * 2);
             }
-            names[n] = name;
-            values[n++] = value;
+            entries[entriesTop++] = name;
+            entries[entriesTop++] = value;
             skipSpace();
             byte b = in[pos++];
             if (b == '}') {
@@ -110,10 +122,12 @@ final class CanonicalJson {
                 throw malformed();
             }
         }
+        int n = (entriesTop - base) / 2;
         Map<String, Object> map = new LinkedHashMap<>(n * 4 / 3 + 1);
-        for (int i = 0; i < n; i++) {
-            map.put(names[i], values[i]);
+        for (int i = base; i < entriesTop; i += 2) {
+            map.put((String) entries[i], entries[i + 1]);
         }
+        entriesTop = base; // no need to clear the slots: the decoder is dropped after one decode
         return Secrets.ofFrozen(Collections.unmodifiableMap(map));
     }
 
@@ -182,70 +196,80 @@ final class CanonicalJson {
     /** A string whose opening quote was consumed; leaves {@code pos} after the closing one. */
     private String string() {
         int start = pos;
-        byte[] in = this.in;
-        int i = start;
-        while (true) {
-            byte b = in[i];
-            if (b == '"') {
-                pos = i + 1;
-                return new String(in, start, i - start, StandardCharsets.UTF_8);
+        int i = quoteOrBackslash(in, start);
+        if (in[i] == '"') {
+            pos = i + 1;
+            return new String(in, start, i - start, StandardCharsets.UTF_8);
+        }
+        pos = i;
+        return escapedString(start);
+    }
+
+    /**
+     * The index of the first '"' or '\\' at or after {@code from}, or {@code in.length} when
+     * there is none (the caller's next read then fails as truncated). Strings are most of a
+     * map's bytes, and a byte-at-a-time loop was most of the decode's time (JFR), so this looks
+     * at eight bytes per step: a byte of {@code w ^ QUOTES} is zero where {@code w} has a quote,
+     * and {@code (x - ONES) & ~x & HIGHS} sets the high bit of the lowest zero byte of {@code x}
+     * (and perhaps of bytes above it, which the trailing-zero count skips).
+     */
+    private static int quoteOrBackslash(byte[] in, int from) {
+        int i = from;
+        for (int last = in.length - 8; i <= last; i += 8) {
+            long w = (long) WORDS.get(in, i);
+            long q = w ^ QUOTES, b = w ^ BACKSLASHES;
+            long found = ((q - ONES) & ~q | (b - ONES) & ~b) & HIGHS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
             }
-            if (b == '\\') {
-                pos = i;
-                return escapedString(start);
-            }
+        }
+        while (i < in.length && in[i] != '"' && in[i] != '\\') {
             i++;
         }
+        return i;
     }
 
     /**
      * A string with escapes (in secrets: mostly the "\n" of PEM text, quotes, controls): its
-     * bytes unescaped into the scratch buffer, decoded once, and the used part of the buffer
-     * wiped. {@code pos} is at the first backslash.
+     * bytes unescaped into the scratch buffer and decoded once (the buffer is wiped when the
+     * whole decode ends). {@code pos} is at the first backslash.
      */
     private String escapedString(int start) {
         int length = pos - start;
         ensureScratch(length + 16);
         System.arraycopy(in, start, scratch, 0, length);
-        try {
-            while (true) {
-                // pos is at a backslash: its escape first (4 bytes of UTF-8 at most)...
-                ensureScratch(length + 4);
-                byte e = in[pos + 1];
-                pos += 2;
-                switch (e) {
-                    case '"': scratch[length++] = '"'; break;
-                    case '\\': scratch[length++] = '\\'; break;
-                    case '/': scratch[length++] = '/'; break;
-                    case 'b': scratch[length++] = '\b'; break;
-                    case 'f': scratch[length++] = '\f'; break;
-                    case 'n': scratch[length++] = '\n'; break;
-                    case 'r': scratch[length++] = '\r'; break;
-                    case 't': scratch[length++] = '\t'; break;
-                    case 'u':
-                        length = unicodeEscape(length);
-                        break;
-                    default:
-                        pos -= 2;
-                        throw malformed();
-                }
-                // ...then the plain run up to the next backslash or the closing quote, in one copy.
-                int end = pos;
-                byte b;
-                while ((b = in[end]) != '"' && b != '\\') {
-                    end++;
-                }
-                ensureScratch(length + end - pos);
-                System.arraycopy(in, pos, scratch, length, end - pos);
-                length += end - pos;
-                pos = end;
-                if (b == '"') {
-                    pos++;
-                    return new String(scratch, 0, length, StandardCharsets.UTF_8);
-                }
+        while (true) {
+            // pos is at a backslash: its escape first (4 bytes of UTF-8 at most)...
+            ensureScratch(length + 4);
+            byte e = in[pos + 1];
+            pos += 2;
+            switch (e) {
+                case '"': scratch[length++] = '"'; break;
+                case '\\': scratch[length++] = '\\'; break;
+                case '/': scratch[length++] = '/'; break;
+                case 'b': scratch[length++] = '\b'; break;
+                case 'f': scratch[length++] = '\f'; break;
+                case 'n': scratch[length++] = '\n'; break;
+                case 'r': scratch[length++] = '\r'; break;
+                case 't': scratch[length++] = '\t'; break;
+                case 'u':
+                    length = unicodeEscape(length);
+                    break;
+                default:
+                    pos -= 2;
+                    throw malformed();
             }
-        } finally {
-            Arrays.fill(scratch, 0, Math.min(length, scratch.length), (byte) 0);
+            // ...then the plain run up to the next backslash or the closing quote, in one copy.
+            int end = quoteOrBackslash(in, pos);
+            byte b = in[end];
+            ensureScratch(length + end - pos);
+            System.arraycopy(in, pos, scratch, length, end - pos);
+            length += end - pos;
+            pos = end;
+            if (b == '"') {
+                pos++;
+                return new String(scratch, 0, length, StandardCharsets.UTF_8);
+            }
         }
     }
 

@@ -66,6 +66,38 @@ class CanonicalJsonTest {
         assertEquals("x\ty", s.getString("next"));
     }
 
+
+    /**
+     * The scan to a string's end reads eight bytes at a time: a quote or escape at every offset
+     * within and across those words, after multi-byte UTF-8, and strings ending the text's last
+     * (partial) word, must all be found where they are.
+     */
+    @Test
+    void quotesAndEscapesAtEveryOffsetOfTheWordScan() {
+        for (int before = 0; before < 20; before++) {
+            for (int after = 0; after < 20; after++) {
+                for (String escape : List.of("\\\"", "\\\\", "\\n", "\\u00e9")) {
+                    String plainBefore = "é".repeat(before % 3) + "a".repeat(before);
+                    String raw = plainBefore + escape + "b".repeat(after);
+                    String expected = plainBefore + escape.replace("\\\"", "\"").replace("\\\\", "\\")
+                            .replace("\\n", "\n").replace("\\u00e9", "é") + "b".repeat(after);
+                    Secrets s = decode("{\"k" + "x".repeat(after) + "\":\"" + raw + "\",\"z\":\"" + "c".repeat(before) + "\"}");
+                    assertEquals(expected, s.getString("k" + "x".repeat(after)), "before " + before + ", after " + after);
+                    assertEquals("c".repeat(before), s.getString("z"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aStringThatNeverEndsIsMalformedAtAnyLength() {
+        for (int length = 0; length < 20; length++) {
+            String json = "{\"k\":\"" + "a".repeat(length);
+            assertThrows(InternalErrorException.class, () -> decode(json), "length " + length);
+            String escaped = json + "\\n" + "b".repeat(length);
+            assertThrows(InternalErrorException.class, () -> decode(escaped), "escaped, length " + length);
+        }
+    }
     @Test
     void nestingArraysLiteralsAndOrder() {
         Secrets s = decode("{\"arr\":[1,\"two\",[],{},[null,true,false]],\"db\":{\"password\":\"p\",\"port\":5432},"
