@@ -128,21 +128,31 @@ func (d *decoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[key] = v
-		d.skipSpace()
-		if d.i >= len(d.b) {
+		if done, ok := d.afterElement('}'); !ok {
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.skipSpace()
-		case '}':
-			d.i++
+		} else if done {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// afterElement consumes what follows an object member or an array element: a comma (more to
+// come, done false) or the closer (done true). Anything else is malformed (ok false).
+func (d *decoder) afterElement(closer byte) (done, ok bool) {
+	d.skipSpace()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		d.skipSpace()
+		return false, true
+	case closer:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 func (d *decoder) array(depth int) (any, bool) {
@@ -159,19 +169,10 @@ func (d *decoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.skipSpace()
-		if d.i >= len(d.b) {
+		if done, ok := d.afterElement(']'); !ok {
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.skipSpace()
-		case ']':
-			d.i++
+		} else if done {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
 }
