@@ -71,6 +71,20 @@ final class CanonicalJson {
                 "its JSON text is malformed at byte " + pos + " (a bug in vdk-secrets)", "", "");
     }
 
+    /** Consumes what follows a member or an element: true at {@code closer}, false after a comma. */
+    private boolean closes(byte closer) {
+        skipSpace();
+        byte b = in[pos++];
+        if (b == closer) {
+            return true;
+        }
+        if (b != ',') {
+            pos--;
+            throw malformed();
+        }
+        return false;
+    }
+
     private void skipSpace() {
         while (pos < in.length) {
             byte b = in[pos];
@@ -112,14 +126,8 @@ final class CanonicalJson {
             }
             entries[entriesTop++] = name;
             entries[entriesTop++] = value;
-            skipSpace();
-            byte b = in[pos++];
-            if (b == '}') {
+            if (closes((byte) '}')) {
                 break;
-            }
-            if (b != ',') {
-                pos--;
-                throw malformed();
             }
         }
         int n = (entriesTop - base) / 2;
@@ -180,14 +188,8 @@ final class CanonicalJson {
                 items = Arrays.copyOf(items, n * 2);
             }
             items[n++] = item;
-            skipSpace();
-            byte b = in[pos++];
-            if (b == ']') {
+            if (closes((byte) ']')) {
                 break;
-            }
-            if (b != ',') {
-                pos--;
-                throw malformed();
             }
         }
         return new MaskedList(n == items.length ? items : Arrays.copyOf(items, n));
