@@ -319,10 +319,7 @@ func (d *decoder) number() (any, bool) {
 		isFloat = true
 		i++
 		n := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == n {
+		if i = digitsEnd(b, i); i == n {
 			return nil, false
 		}
 	}
@@ -333,10 +330,7 @@ func (d *decoder) number() (any, bool) {
 			i++
 		}
 		n := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == n {
+		if i = digitsEnd(b, i); i == n {
 			return nil, false
 		}
 	}
@@ -359,4 +353,12 @@ func (d *decoder) number() (any, bool) {
 		return -int64(u-1) - 1, true
 	}
 	return json.Number(string(text)), true
+}
+
+// digitsEnd is the index after the run of ASCII digits that starts at i.
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
 }
