@@ -69,69 +69,57 @@ trap 'kill $service_pid $nginx_pid 2>/dev/null || true; wait 2>/dev/null || true
 raw=$root/target/bench-sequential.raw.txt
 : >"$raw"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+# One raw line for LABEL from a client's `RESULT rps=.. cpu=..` line.
+record() { echo "$round $1 $(echo "$2" | field rps) $(echo "$2" | field cpu)" >>"$raw"; }
+# wrk with THREADS threads and CONNS connections against URL; its client CPU from the shell's
+# `time`, per request.
+wrk_row() {
+  local label=$1 threads=$2 conns=$3 target=$4 rps requests
+  { time wrk -t"$threads" -c"$conns" -d"${SECONDS_PER_ROUND}s" "$target$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  echo "$round $label $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+}
 # The transport crates alone making the same exchange from N tasks on one worker (reqwest as
 # the library configures it, and hyper-util's pooled client under it): the floors under the
 # asynchronous C ABI at 16 and more in flight.
 floors() {
-  local url=$1 n=$2 tag=$3 line mode
+  local target=$1 n=$2 tag=$3 mode
   [[ $n -ge 16 ]] || return 0
   for mode in reqwest hyper; do
-    line=$(VDK_BENCH_URL=$1 VDK_BENCH_MATRIX=$mode-floor VDK_BENCH_THREADS=$n VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
-      VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
-    echo "$round $mode-floor-$tag$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+    record "$mode-floor-$tag$n" "$(VDK_BENCH_URL=$target VDK_BENCH_MATRIX=$mode-floor VDK_BENCH_THREADS=$n \
+      VDK_BENCH_SECONDS=$SECONDS_PER_ROUND VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)"
   done
 }
 for round in $(seq 1 "$ROUNDS"); do
   TIMEFORMAT='%U %S'
-  { time wrk -t1 -c1 -d"${SECONDS_PER_ROUND}s" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
-  requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
-  cpu=$(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")
-  echo "$round wrk $rps $cpu" >>"$raw"
-  line=$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=1 VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
-    VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
-  echo "$round rust $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
-  line=$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read-async VDK_BENCH_THREADS=1 \
-    VDK_BENCH_SECONDS=$SECONDS_PER_ROUND VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
-  echo "$round rust-async $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
-  line=$("$work/read_bench" read "$url" 1 "$SECONDS_PER_ROUND" 1 | grep RESULT)
-  echo "$round c-abi $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
-  line=$("$work/bare_client" 127.0.0.1 "$port" "$path" "$SECONDS_PER_ROUND" 1 | grep RESULT)
-  echo "$round bare-c $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+  wrk_row wrk 1 1 "$url"
+  record rust "$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=1 VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
+    VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)"
+  record rust-async "$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read-async VDK_BENCH_THREADS=1 \
+    VDK_BENCH_SECONDS=$SECONDS_PER_ROUND VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)"
+  record c-abi "$("$work/read_bench" read "$url" 1 "$SECONDS_PER_ROUND" 1 | grep RESULT)"
+  record bare-c "$("$work/bare_client" 127.0.0.1 "$port" "$path" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
   line=$("$venv/bin/python" benches/upstream_python.py "$url" "${VDK_BENCH_PY_CALLS:-3000}" 1)
   echo "$round python $(echo "$line" | awk '{print $3, $9}')" >>"$raw"
   # 16 calling threads (wrk: 16 connections on 2 threads); Python at 1, 4 and 16 threads.
-  { time wrk -t2 -c16 -d"${SECONDS_PER_ROUND}s" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
-  requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
-  echo "$round wrk-16 $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
-  line=$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=16 VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
-    VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)
-  echo "$round rust-16 $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
-  line=$("$work/read_bench" read "$url" 16 "$SECONDS_PER_ROUND" 1 | grep RESULT)
-  echo "$round c-abi-16 $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+  wrk_row wrk-16 2 16 "$url"
+  record rust-16 "$(VDK_BENCH_URL=$url VDK_BENCH_MATRIX=read VDK_BENCH_THREADS=16 VDK_BENCH_SECONDS=$SECONDS_PER_ROUND \
+    VDK_BENCH_ROUNDS=1 "$rust_bench" --bench | grep RESULT)"
+  record c-abi-16 "$("$work/read_bench" read "$url" 16 "$SECONDS_PER_ROUND" 1 | grep RESULT)"
   for n in 1 4 16; do
-    line=$("$venv/bin/python" benches/matrix_python.py read "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
-    echo "$round python-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
+    record "python-$n" "$("$venv/bin/python" benches/matrix_python.py read "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
   done
   # The asynchronous C ABI from one thread, and wrk with one thread, at the same counts.
   for n in ${VDK_BENCH_IN_FLIGHT:-1 16 64 256}; do
-    line=$("$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
-    echo "$round c-async-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
-    { time wrk -t1 -c"$n" -d"${SECONDS_PER_ROUND}s" "$url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
-    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
-    requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
-    echo "$round wrk-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+    record "c-async-$n" "$("$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
+    wrk_row "wrk-c$n" 1 "$n" "$url"
     floors "$url" "$n" ""
   done
   # The same against nginx at the counts the target names.
   for n in 16 64; do
-    line=$("$work/read_bench" async "$nginx_url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)
-    echo "$round c-async-nginx-$n $(echo "$line" | field rps) $(echo "$line" | field cpu)" >>"$raw"
-    { time wrk -t1 -c"$n" -d"${SECONDS_PER_ROUND}s" "$nginx_url$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
-    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
-    requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
-    echo "$round wrk-nginx-c$n $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
+    record "c-async-nginx-$n" "$("$work/read_bench" async "$nginx_url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
+    wrk_row "wrk-nginx-c$n" 1 "$n" "$nginx_url"
     floors "$nginx_url" "$n" "nginx-"
   done
   echo "round $round/$ROUNDS done" >&2
