@@ -136,10 +136,7 @@ impl CompletionQueue {
         let wake_now =
             !runtime::on_runtime_thread() || pending.items.len() >= WAKE_AT_COUNT || oldest.elapsed() >= WAKE_AFTER;
         if wake_now {
-            pending.waiting = false;
-            pending.since = None;
-            drop(pending);
-            self.ready.notify_one();
+            self.wake(pending);
         } else {
             drop(pending);
             DEFERRED.store(true, Ordering::Release);
@@ -148,13 +145,18 @@ impl CompletionQueue {
 
     /// Wakes the thread if completions wait for it (a worker is about to go idle).
     fn announce(&self) {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         if pending.waiting && !pending.items.is_empty() {
-            pending.waiting = false;
-            pending.since = None;
-            drop(pending);
-            self.ready.notify_one();
+            self.wake(pending);
         }
+    }
+
+    /// Wakes the waiting thread, which takes everything queued.
+    fn wake(&self, mut pending: std::sync::MutexGuard<'_, Pending>) {
+        pending.waiting = false;
+        pending.since = None;
+        drop(pending);
+        self.ready.notify_one();
     }
 
     /// The completion thread: runs callbacks, in order, for as long as the process lives.
