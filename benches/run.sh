@@ -21,6 +21,8 @@
 #      (benches/c/read_bench.c async), beside wrk -t1 -cN at the same counts, same rounds, and
 #      at 16 and more the same exchange made by reqwest alone and by hyper-util alone (the
 #      floors of the transport, benches/read_secrets.rs VDK_BENCH_MATRIX=reqwest-floor|hyper-floor);
+#   3c. the asynchronous C ABI and wrk at 1, 16 and 64 in flight against a job the service
+#      answers after 2 ms (fault-latency-2000-remote): a Control Service across a network;
 #   4. cancel-to-callback latency (200 cancels of calls waiting on a slow answer), cold start to
 #      the first read (20 processes each: C, C with a token exchange, Python) and
 #      the RSS of a C process over 1,000,000 cached gets and up to 100,000 network reads.
@@ -66,6 +68,10 @@ VDK_BENCH_URL=$url "$rust_bench" --bench | grep -v '^server'
 start_nginx "$work" "$path" "$url"
 trap 'kill $service_pid $nginx_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
+remote_job=fault-latency-2000-remote
+remote_path=${path/bench-job/$remote_job}
+VDK_BENCH_JOB=$remote_job "$work/read_bench" cold "{\"control_service_rest_api_url\": \"$url\"}" seed >/dev/null
+
 raw=$root/target/bench-sequential.raw.txt
 : >"$raw"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
@@ -74,8 +80,8 @@ record() { echo "$round $1 $(echo "$2" | field rps) $(echo "$2" | field cpu)" >>
 # wrk with THREADS threads and CONNS connections against URL; its client CPU from the shell's
 # `time`, per request.
 wrk_row() {
-  local label=$1 threads=$2 conns=$3 target=$4 rps requests
-  { time wrk -t"$threads" -c"$conns" -d"${SECONDS_PER_ROUND}s" "$target$path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
+  local label=$1 threads=$2 conns=$3 target=$4 target_path=${5:-$path} rps requests
+  { time wrk -t"$threads" -c"$conns" -d"${SECONDS_PER_ROUND}s" "$target$target_path" >"$work/wrk.out"; } 2>"$work/wrk.cpu"
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
   requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
   echo "$round $label $rps $(awk -v n="$requests" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")" >>"$raw"
@@ -121,6 +127,13 @@ for round in $(seq 1 "$ROUNDS"); do
     record "c-async-nginx-$n" "$("$work/read_bench" async "$nginx_url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
     wrk_row "wrk-nginx-c$n" 1 "$n" "$nginx_url"
     floors "$nginx_url" "$n" "nginx-"
+  done
+  # A Control Service across a network: the same service answering this job after 2 ms
+  # (fault-latency-2000, a sleep to the microsecond). What a caller with calls in flight feels
+  # there is the round trip more than the client's CPU per read.
+  for n in 1 16 64; do
+    record "c-async-remote-$n" "$(VDK_BENCH_JOB=$remote_job "$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
+    wrk_row "wrk-remote-c$n" 1 "$n" "$url" "$remote_path"
   done
   echo "round $round/$ROUNDS done" >&2
 done
@@ -175,7 +188,8 @@ print("\nThe asynchronous C ABI, one C thread keeping N calls in flight, beside 
 print("at 16 and more, also the same exchange made by reqwest alone and by hyper-util alone (N tasks, one worker).\n")
 print("| in flight | C async reads/s | client CPU µs per read | wrk -t1 -cN reads/s | C async vs wrk | reqwest alone: reads/s, CPU µs, vs wrk | hyper-util alone: reads/s, CPU µs, vs wrk | C async vs reqwest alone |")
 print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-for server, prefix, wrk_prefix, tag in [("local service", "c-async-", "wrk-c", ""), ("nginx", "c-async-nginx-", "wrk-nginx-c", "nginx-")]:
+for server, prefix, wrk_prefix, tag in [("local service", "c-async-", "wrk-c", ""), ("nginx", "c-async-nginx-", "wrk-nginx-c", "nginx-"),
+                                        ("service answering in 2 ms", "c-async-remote-", "wrk-remote-c", "remote-")]:
     counts = sorted({int(c[len(prefix):]) for r in rows for c in rows[r] if c.startswith(prefix) and c[len(prefix):].isdigit()})
     for n in counts:
         rps = [rows[r][f"{prefix}{n}"][0] for r in rows]

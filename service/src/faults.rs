@@ -41,6 +41,11 @@ pub enum Fault {
     RetryAfter { times: u64, secs: u64 },
     /// Waits, then normal.
     Slow(Duration),
+    /// Waits this long to the microsecond, then normal: a Control Service across a network,
+    /// for benchmarks (`Slow` waits on tokio's millisecond timer, whose ticks line up the
+    /// answers of all calls in flight and turn a client's few microseconds of reaction into a
+    /// whole tick).
+    Latency(Duration),
     /// The connection is closed before any response byte.
     Drop,
     /// The first `times` requests are dropped like [`Fault::Drop`], then normal.
@@ -62,6 +67,8 @@ pub enum FaultAction {
     Respond(Response),
     DropConnection,
     Delay(Duration),
+    /// Wait on a thread of the blocking pool, whose sleep has the kernel's precision.
+    PreciseDelay(Duration),
     RevokeTokens,
     Proceed,
 }
@@ -99,6 +106,7 @@ impl Fault {
                     }
                 }
                 "slow" => Fault::Slow(Duration::from_millis(number("delay in milliseconds")?)),
+                "latency" => Fault::Latency(Duration::from_micros(number("delay in microseconds")?)),
                 "drop" => Fault::Drop,
                 "flakydrop" => Fault::FlakyDrop {
                     times: number("count")?,
@@ -138,6 +146,7 @@ impl Fault {
                 FaultAction::Respond(response)
             }
             Fault::Slow(delay) => FaultAction::Delay(delay),
+            Fault::Latency(delay) => FaultAction::PreciseDelay(delay),
             Fault::Drop => FaultAction::DropConnection,
             Fault::FlakyDrop { times } if seen < times => FaultAction::DropConnection,
             Fault::Malformed => FaultAction::Respond(json(StatusCode::OK, Body::from(r#"{"a": "#))),
@@ -297,6 +306,7 @@ mod tests {
         );
         assert_eq!(p("fault-retryafter-1-3-x"), Fault::RetryAfter { times: 1, secs: 3 });
         assert_eq!(p("fault-slow-250"), Fault::Slow(Duration::from_millis(250)));
+        assert_eq!(p("fault-latency-2000-r"), Fault::Latency(Duration::from_micros(2000)));
         assert_eq!(p("fault-drop-a"), Fault::Drop);
         assert_eq!(p("fault-flakydrop-3"), Fault::FlakyDrop { times: 3 });
         assert_eq!(p("fault-hugelen-100"), Fault::HugeLen(100));

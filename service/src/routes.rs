@@ -141,6 +141,11 @@ async fn secrets(state: &AppState, id: JobIdentity, request: Request) -> Respons
                 FaultAction::Respond(response) => return discard_then(&parts, body, response).await,
                 FaultAction::DropConnection => return drop_connection(&parts).await,
                 FaultAction::Delay(delay) => tokio::time::sleep(delay).await,
+                FaultAction::PreciseDelay(delay) => {
+                    // A panic in a sleep is not expected; if the pool refuses the task, the
+                    // answer just comes early.
+                    let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
+                }
                 FaultAction::RevokeTokens => state.tokens.revoke_all(),
                 FaultAction::Proceed => {}
             },
