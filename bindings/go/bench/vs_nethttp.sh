@@ -6,6 +6,9 @@
 #
 #   bindings/go/bench/vs_nethttp.sh    (VDK_BENCH_ROUNDS, default 5; VDK_BENCH_SECONDS per run, default 2)
 #
+# VDK_BENCH_LATENCY_US=N reads a job the service answers N µs late (fault-latency-N): a Control
+# Service across a network, where the round trip, not the client's CPU, sets the pace.
+#
 # Each round runs, one after the other: the binding with context.Background() (its blocking
 # path, what a Go user gets by default), the binding with a cancellable context (the
 # asynchronous ABI), the plain client, and for reference the C ABI's blocking read from as many
@@ -27,14 +30,21 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -I "$root/include" "$root/benches
   "$root/target/release/libvdk_secrets.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o "$work/read_bench"
 
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/api-token"
-"$root/target/release/vdk-control-service" --listen 127.0.0.1:0 --api-token-file "$work/api-token" >"$work/service.out" &
+job=bench-job
+service_flags=()
+if [ -n "${VDK_BENCH_LATENCY_US:-}" ]; then
+  job=fault-latency-$VDK_BENCH_LATENCY_US-remote
+  service_flags=(--enable-faults)
+fi
+"$root/target/release/vdk-control-service" --listen 127.0.0.1:0 --api-token-file "$work/api-token" "${service_flags[@]}" \
+  >"$work/service.out" &
 service_pid=$!
 for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/service.out")
 config=$(printf '{"control_service_rest_api_url": "%s", "api_token": "%s", "api_token_authorization_url": "%s/oauth/token"}' \
   "$url" "$(cat "$work/api-token")" "$url")
 
-echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), $(go version | cut -d' ' -f3), job $job, load $(cut -d' ' -f1-3 /proc/loadavg)"
 raw=$root/target/bench-go-vs-nethttp.raw.txt
 : >"$raw"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
@@ -47,9 +57,9 @@ for round in $(seq 1 "$ROUNDS"); do
         plain) flags=(-plain) ;;
       esac
       if [ "$client" = c-abi ]; then
-        line=$("$work/read_bench" read "$config" "$n" "$S" 1 | grep RESULT)
+        line=$(VDK_BENCH_JOB=$job "$work/read_bench" read "$config" "$n" "$S" 1 | grep RESULT)
       else
-        line=$("$work/matrix" -url "$url" -api-token-file "$work/api-token" -goroutines "$n" -seconds "$S" \
+        line=$("$work/matrix" -url "$url" -job "$job" -api-token-file "$work/api-token" -goroutines "$n" -seconds "$S" \
           -rounds 1 "${flags[@]}" | grep RESULT)
       fi
       echo "$round $client-$n $(echo "$line" | field rps) $(echo "$line" | field cpu) $(echo "$line" | field p50) $(echo "$line" | field p99)" >>"$raw"

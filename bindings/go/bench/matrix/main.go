@@ -51,6 +51,7 @@ func main() {
 	plainClient := flag.Bool("plain", false, "read with net/http + encoding/json instead of the binding")
 	tokenFile := flag.String("api-token-file", "", "authenticate with this API token at URL/oauth/token")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
+	job := flag.String("job", "bench-job", "the job the readers read (fault-latency-2000-x: a service answering in 2 ms)")
 	flag.Parse()
 	cfg := vdksecrets.Config{RestAPIURL: *url}
 	if *tokenFile != "" {
@@ -75,7 +76,7 @@ func main() {
 	secrets := map[string]any{"api-key": "sk-abc123xyz789", "db-password": "secretpass", "port": 5432}
 	if !*writes {
 		// The map every reader reads (a fresh service has none).
-		if err := client.WriteSecrets(ctx, "bench-job", "bench-team", secrets); err != nil {
+		if err := client.WriteSecrets(ctx, *job, "bench-team", secrets); err != nil {
 			log.Fatalf("seed: %v", err)
 		}
 	}
@@ -86,7 +87,7 @@ func main() {
 			}
 			return
 		}
-		m, err := client.ReadSecrets(ctx, "bench-job", "bench-team")
+		m, err := client.ReadSecrets(ctx, *job, "bench-team")
 		if err != nil || m.Len() != 3 {
 			log.Fatalf("read: %v (%d secrets)", err, m.Len())
 		}
@@ -100,7 +101,7 @@ func main() {
 			log.Fatal(err)
 		}
 		read = func(int) {
-			m, err := p.readSecrets(ctx, "bench-job", "bench-team")
+			m, err := p.readSecrets(ctx, *job, "bench-team")
 			if err != nil || len(m) != 3 {
 				log.Fatalf("plain read: %v (%d secrets)", err, len(m))
 			}
