@@ -21,3 +21,6 @@ func SetCallbackCompletionsForTest(on bool) { callbackForTest.Store(on) }
 
 // LoneCompletionsForTest counts the completions of lone calls (through their own eventfd).
 func LoneCompletionsForTest() int64 { return loneCompletions.Load() }
+
+// ReschedulesForTest counts the times blocking calls let the scheduler run (reschedule.go).
+func ReschedulesForTest() int64 { return reschedules.Load() }
