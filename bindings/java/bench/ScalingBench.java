@@ -59,10 +59,12 @@ public final class ScalingBench {
             ProcessCpu.Window window = ProcessCpu.start();
             long jit0 = jitMillis(), w0 = System.nanoTime();
             repeat(call, n);
-            double wall = (System.nanoTime() - w0) / 1e3 / n, cpu = window.nanos() / 1e3 / n;
+            double wall = (System.nanoTime() - w0) / 1e3 / n;
+            long jit = jitMillis() - jit0;
+            double cpu = window.nanos() / 1e3 / n;
             // jit: the JIT's compilation time (ms, elapsed) during the measured calls, 0 when warm.
             System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f jit=%d exited=%d%n", op, size, n, cpu,
-                    wall, jitMillis() - jit0, window.exited());
+                    wall, jit, window.exited());
         }
     }
 
