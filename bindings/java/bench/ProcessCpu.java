@@ -89,7 +89,7 @@ final class ProcessCpu {
         try {
             Path own = Path.of("/proc/self/task").resolve(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName());
             if (ownFirst) {
-                read(own, cpu);
+                readOwn(own, cpu);
             }
             try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
                 for (Path task : tasks) {
@@ -99,12 +99,23 @@ final class ProcessCpu {
                 }
             }
             if (!ownFirst) {
-                read(own, cpu);
+                readOwn(own, cpu);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/self/task/*/schedstat (Linux only)", e);
         }
         return cpu;
+    }
+
+    /**
+     * The calling thread's own figure. A running thread's figure is brought up to date only at
+     * a scheduler tick (4 ms here) or a switch, so a window that ends, or begins, in pure
+     * computation (a decode loop) was off by up to a tick at each end: sched_yield (which
+     * updates the caller's runtime before yielding) brings it up to date first.
+     */
+    private static void readOwn(Path own, Map<String, Long> cpu) {
+        Thread.yield();
+        read(own, cpu);
     }
 
     private static final byte[] BUFFER = new byte[64];
