@@ -1,6 +1,7 @@
 import io.vdk.secrets.Secrets;
 import io.vdk.secrets.SecretsClient;
 import io.vdk.secrets.SecretsConfig;
+import io.vdk.secrets.bench.ProcessCpu;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 
