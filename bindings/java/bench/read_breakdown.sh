@@ -4,17 +4,8 @@
 # Builds what it needs, starts a local Control Service, seeds the maps of benches/scaling.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-java_dir="$(cd "$here/.." && pwd)"
-root="$(cd "$here/../../.." && pwd)"
-release="${CARGO_TARGET_DIR:-$root/target}/release"
-work=$(mktemp -d)
-service_pid=
-trap 'if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-(cd "$root" && cargo build --release -q -p vdk-secrets -p vdk-secrets-jni -p vdk-control-service)
-(cd "$java_dir" && { mvn -q -B -o -DskipTests -Dvdk.skipCargo=true package >/dev/null 2>&1 ||
-  mvn -q -B -DskipTests -Dvdk.skipCargo=true package; })
-jackson=$("$here/deps.sh" "$java_dir/target/bench-lib")
+# shellcheck source=prepare.sh
+. "$here/prepare.sh"
 javac -d "$work/classes" -cp "$java_dir/target/classes" "$here/ReadBreakdown.java" "$here/ProcessCpu.java"
 cc -O2 -std=c11 -Wall -Wextra -Werror -pedantic -pthread -I "$root/include" "$root/benches/c/scaling_bench.c" \
   -L "$release" -lvdk_secrets -Wl,-rpath,"$release" -o "$work/scaling_bench"
