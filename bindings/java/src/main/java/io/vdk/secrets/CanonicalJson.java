@@ -39,8 +39,6 @@ final class CanonicalJson {
      */
     private Object[] entries = new Object[64];
     private int entriesTop;
-    /** Whether the bytes the last {@link #quoteOrBackslash} passed over were all ASCII. */
-    private boolean ascii;
 
     private CanonicalJson(byte[] in) {
         this.in = in;
@@ -114,8 +112,6 @@ final class CanonicalJson {
         }
         // Names and values first, so the map is sized once (no rehashing of a large map).
         int base = entriesTop;
-        boolean ascending = true;
-        String previous = null;
         while (true) {
             skipSpace();
             if (in[pos] != '"') {
@@ -123,8 +119,6 @@ final class CanonicalJson {
             }
             pos++;
             String name = string();
-            ascending = ascending && (previous == null || previous.compareTo(name) < 0);
-            previous = name;
             expect(':');
             Object value = value();
             if (entriesTop + 2 > entries.length) {
@@ -137,24 +131,12 @@ final class CanonicalJson {
             }
         }
         int n = (entriesTop - base) / 2;
-        Map<String, Object> map;
-        if (ascending) { // canonical text: no hashing, no entry objects
-            String[] names = new String[n];
-            Object[] values = new Object[n];
-            for (int i = 0; i < n; i++) {
-                names[i] = (String) entries[base + 2 * i];
-                values[i] = entries[base + 2 * i + 1];
-            }
-            map = new SortedNames(names, values);
-        } else { // names out of order or repeated (not the library's text, but decoded all the same)
-            Map<String, Object> linked = new LinkedHashMap<>(n * 4 / 3 + 1);
-            for (int i = base; i < entriesTop; i += 2) {
-                linked.put((String) entries[i], entries[i + 1]);
-            }
-            map = Collections.unmodifiableMap(linked);
+        Map<String, Object> map = new LinkedHashMap<>(n * 4 / 3 + 1);
+        for (int i = base; i < entriesTop; i += 2) {
+            map.put((String) entries[i], entries[i + 1]);
         }
         entriesTop = base; // no need to clear the slots: the decoder is dropped after one decode
-        return Secrets.ofFrozen(map);
+        return Secrets.ofFrozen(Collections.unmodifiableMap(map));
     }
 
     private Object value() {
@@ -216,21 +198,13 @@ final class CanonicalJson {
     /** A string whose opening quote was consumed; leaves {@code pos} after the closing one. */
     private String string() {
         int start = pos;
-        int i = quoteOrBackslash(start);
+        int i = quoteOrBackslash(in, start);
         if (in[i] == '"') {
             pos = i + 1;
-            return text(in, start, i - start, ascii);
+            return new String(in, start, i - start, StandardCharsets.UTF_8);
         }
         pos = i;
-        return escapedString(start, ascii);
-    }
-
-    /**
-     * A string of UTF-8 bytes; when they are all ASCII (known from the scan), as Latin-1, which
-     * copies them into a compact string without looking at them again.
-     */
-    private static String text(byte[] bytes, int offset, int length, boolean ascii) {
-        return new String(bytes, offset, length, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        return escapedString(start);
     }
 
     /**
@@ -239,29 +213,21 @@ final class CanonicalJson {
      * map's bytes, and a byte-at-a-time loop was most of the decode's time (JFR), so this looks
      * at eight bytes per step: a byte of {@code w ^ QUOTES} is zero where {@code w} has a quote,
      * and {@code (x - ONES) & ~x & HIGHS} sets the high bit of the lowest zero byte of {@code x}
-     * (and perhaps of bytes above it, which the trailing-zero count skips). On the way it
-     * notes in {@link #ascii} whether the bytes passed over have no high bit.
+     * (and perhaps of bytes above it, which the trailing-zero count skips).
      */
-    private int quoteOrBackslash(int from) {
-        byte[] in = this.in;
+    private static int quoteOrBackslash(byte[] in, int from) {
         int i = from;
-        long high = 0;
         for (int last = in.length - 8; i <= last; i += 8) {
             long w = (long) WORDS.get(in, i);
             long q = w ^ QUOTES, b = w ^ BACKSLASHES;
             long found = ((q - ONES) & ~q | (b - ONES) & ~b) & HIGHS;
             if (found != 0) {
-                int bit = Long.numberOfTrailingZeros(found); // 8 * (the byte's index) + 7
-                ascii = ((high | w & ((1L << (bit & ~7)) - 1)) & HIGHS) == 0;
-                return i + (bit >>> 3);
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
             }
-            high |= w;
         }
         while (i < in.length && in[i] != '"' && in[i] != '\\') {
-            high |= in[i] & 0x80;
             i++;
         }
-        ascii = (high & HIGHS) == 0;
         return i;
     }
 
@@ -270,7 +236,7 @@ final class CanonicalJson {
      * bytes unescaped into the scratch buffer and decoded once (the buffer is wiped when the
      * whole decode ends). {@code pos} is at the first backslash.
      */
-    private String escapedString(int start, boolean asciiSoFar) {
+    private String escapedString(int start) {
         int length = pos - start;
         ensureScratch(length + 16);
         System.arraycopy(in, start, scratch, 0, length);
@@ -290,15 +256,13 @@ final class CanonicalJson {
                 case 't': scratch[length++] = '\t'; break;
                 case 'u':
                     length = unicodeEscape(length);
-                    asciiSoFar = asciiSoFar && scratch[length - 1] >= 0; // one byte, below 0x80
                     break;
                 default:
                     pos -= 2;
                     throw malformed();
             }
             // ...then the plain run up to the next backslash or the closing quote, in one copy.
-            int end = quoteOrBackslash(pos);
-            asciiSoFar = asciiSoFar && ascii;
+            int end = quoteOrBackslash(in, pos);
             byte b = in[end];
             ensureScratch(length + end - pos);
             System.arraycopy(in, pos, scratch, length, end - pos);
@@ -306,7 +270,7 @@ final class CanonicalJson {
             pos = end;
             if (b == '"') {
                 pos++;
-                return text(scratch, 0, length, asciiSoFar);
+                return new String(scratch, 0, length, StandardCharsets.UTF_8);
             }
         }
     }

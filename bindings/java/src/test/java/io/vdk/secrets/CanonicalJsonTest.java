@@ -90,10 +90,10 @@ class CanonicalJsonTest {
     }
 
     /**
-     * ASCII strings are made as Latin-1 (no second look at their bytes), which the word scan
-     * decides: one non-ASCII character anywhere (in an earlier word, in the word with the
-     * closing quote or escape, in the byte-wise tail, or from a \\u escape) must send the string
-     * through UTF-8. U+00FF's UTF-8 read as Latin-1 would be two characters, "Ã¿".
+     * One non-ASCII character anywhere in a string (in an earlier word of the 8-byte scan, in
+     * the word with the closing quote or escape, in the byte-wise tail, from a \\u escape, in a
+     * name) is decoded as UTF-8: U+00FF's UTF-8 read as Latin-1 would be two characters, "Ã¿"
+     * (a shortcut that makes ASCII strings as Latin-1 was tried and must keep passing this).
      */
     @Test
     void oneNonAsciiCharacterAnywhereIsDecodedAsUtf8() {
@@ -121,9 +121,9 @@ class CanonicalJsonTest {
     }
 
     /**
-     * Objects whose names come sorted (the library's canonical text) are held in sorted arrays
-     * (SortedNames); others, with names out of order or repeated, in a LinkedHashMap as before.
-     * Both must behave the same: lookups, order, equality with copyOf, immutability.
+     * Objects whose names come sorted (the library's canonical text) and others, with names out
+     * of order or repeated, behave alike: lookups, order as in the text (the last of repeated
+     * names wins, in the first one's place), equality with copyOf, immutability.
      */
     @Test
     void sortedAndUnsortedObjectsBehaveTheSame() {

@@ -63,11 +63,9 @@ class RoundTripTest extends ServiceTestBase {
     }
 
     /**
-     * A read's objects are held in sorted arrays when their names arrive in Java's string order
-     * (CanonicalJson, SortedNames). The library sorts names by their UTF-8 bytes, which is
-     * Java's order except that a name with a character beyond U+FFFF (a surrogate pair in Java)
-     * sorts after U+E000-U+FFFF in UTF-8 and before it in Java: such a map is read the other
-     * way (LinkedHashMap). Either way every name finds its value, in the library's order.
+     * Large maps through the service: every name finds its value, and names come in the
+     * library's order, by UTF-8 bytes, which is not Java's String order for a name with a
+     * character beyond U+FFFF (a surrogate pair in Java) next to one in U+E000-U+FFFF.
      */
     @Test
     void largeMapsFindEveryNameWhateverTheirOrder() {
