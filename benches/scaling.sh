@@ -41,7 +41,7 @@ cargo build --release -q -p vdk-secrets -p vdk-control-service -p vdk-secrets-jn
 mkdir -p "$work/java"
 # Jackson databind, the bench's own dependency (bindings/java/bench/pom.xml), for "Java decode alone".
 jackson=$(bindings/java/bench/deps.sh "$root/bindings/java/target/bench-lib")
-javac -d "$work/java" -cp "bindings/java/target/classes:$jackson" bindings/java/bench/ScalingBench.java
+javac -d "$work/java" -cp "bindings/java/target/classes:$jackson" bindings/java/bench/ScalingBench.java bindings/java/bench/ProcessCpu.java
 cc -O2 -std=c11 -Wall -Wextra -Werror -pedantic -pthread -I include benches/c/scaling_bench.c \
   -L "$release" -lvdk_secrets -Wl,-rpath,"$release" -o "$work/scaling_bench"
 (cd bindings/go && go build -o "$work/go_scaling" ./bench/scaling)

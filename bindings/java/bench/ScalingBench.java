@@ -1,17 +1,20 @@
 import io.vdk.secrets.Secrets;
 import io.vdk.secrets.SecretsClient;
 import io.vdk.secrets.SecretsConfig;
+import io.vdk.secrets.bench.ProcessCpu;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The Java binding's part of benches/scaling.sh (issue 15): sequential reads and writes of the
  * maps benches/c/scaling_bench.c seeds (jobs scale-SIZE). Prints
- * {@code RESULT client=java op=.. size=.. calls=.. cpu=.. wall=..} (µs per call; process CPU
- * from the OperatingSystemMXBean, JIT and GC included), after as many warm-up calls and then
- * more until the JIT is idle (see warmUp).
+ * {@code RESULT client=java op=.. size=.. calls=.. cpu=.. wall=.. jit=.. exited=..} (µs per call;
+ * process CPU of all threads to the ns, JIT, GC and the library's runtime workers included, see
+ * ProcessCpu; exited: threads gone during the window, whose CPU is missing), after as many
+ * warm-up calls and then more until the JIT is idle (see warmUp).
  *
- *   java -cp <classes of this>:bindings/java/target/classes ScalingBench URL read|read-json|write SIZE CALLS
+ *   javac -cp bindings/java/target/classes:JACKSON -d OUT ScalingBench.java ProcessCpu.java
+ *   java -cp OUT:bindings/java/target/classes:JACKSON ScalingBench URL read|read-json|write SIZE CALLS
  *
  * read: readSecrets (a Secrets map); read-json: readSecretsJson (the text); write: writeSecrets
  * of the map as read, to scale-write-java-SIZE; decode: no call at all, Jackson databind's
@@ -21,11 +24,6 @@ import java.nio.charset.StandardCharsets;
  * (bench/deps.sh) for that op only.
  */
 public final class ScalingBench {
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
     public static void main(String[] args) throws Exception {
         String url = args[0], op = args[1], size = args[2];
         int calls = Integer.parseInt(args[3]);
@@ -56,15 +54,18 @@ public final class ScalingBench {
                 default:
                     throw new IllegalArgumentException("unknown op " + op);
             }
-            // A decode alone is cheap: 20 times as many, so the 10 ms CPU clock still resolves it.
+            // A decode alone is cheap: 20 times as many calls (from when the CPU clock ticked in 10 ms).
             int n = op.equals("decode") ? calls * 20 : calls;
             warmUp(call, n);
-            long w0 = System.nanoTime(), c0 = cpuNanos(), jit0 = jitMillis();
+            ProcessCpu.Window window = ProcessCpu.start();
+            long jit0 = jitMillis(), w0 = System.nanoTime();
             repeat(call, n);
-            double wall = (System.nanoTime() - w0) / 1e3 / n, cpu = (cpuNanos() - c0) / 1e3 / n;
+            double wall = (System.nanoTime() - w0) / 1e3 / n;
+            long jit = jitMillis() - jit0;
+            double cpu = window.nanos() / 1e3 / n;
             // jit: the JIT's compilation time (ms, elapsed) during the measured calls, 0 when warm.
-            System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f jit=%d%n", op, size, n, cpu, wall,
-                    jitMillis() - jit0);
+            System.out.printf("RESULT client=java op=%s size=%s calls=%d cpu=%.1f wall=%.1f jit=%d exited=%d%n", op, size, n, cpu,
+                    wall, jit, window.exited());
         }
     }
 

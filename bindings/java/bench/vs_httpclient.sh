@@ -20,20 +20,11 @@
 # Raw lines go to target/bench-vs-httpclient.raw.txt.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-java_dir="$(cd "$here/.." && pwd)"
-root="$(cd "$here/../../.." && pwd)"
-release="${CARGO_TARGET_DIR:-$root/target}/release"
+# shellcheck source=prepare.sh
+. "$here/prepare.sh"
 ROUNDS=${VDK_BENCH_ROUNDS:-5}
 SECONDS_PER_CELL=${VDK_BENCH_SECONDS:-2}
 WARMUP=${VDK_BENCH_WARMUP:-4}
-work=$(mktemp -d)
-service_pid=
-trap 'if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-(cd "$root" && cargo build --release -q -p vdk-secrets -p vdk-secrets-jni -p vdk-control-service)
-(cd "$java_dir" && { mvn -q -B -o -DskipTests -Dvdk.skipCargo=true package >/dev/null 2>&1 ||
-  mvn -q -B -DskipTests -Dvdk.skipCargo=true package; })
-jackson=$("$here/deps.sh" "$java_dir/target/bench-lib")
 mkdir -p "$work/classes"
 javac --release 17 -d "$work/classes" -cp "$jackson:$java_dir/target/classes" "$here/VsHttpClient.java"
 cp="$work/classes:$jackson:$java_dir/target/classes"

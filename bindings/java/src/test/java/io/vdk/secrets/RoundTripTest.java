@@ -62,6 +62,39 @@ class RoundTripTest extends ServiceTestBase {
         }
     }
 
+    /**
+     * Large maps through the service: every name finds its value, and names come in the
+     * library's order, by UTF-8 bytes, which is not Java's String order for a name with a
+     * character beyond U+FFFF (a surrogate pair in Java) next to one in U+E000-U+FFFF.
+     */
+    @Test
+    void largeMapsFindEveryNameWhateverTheirOrder() {
+        Map<String, Object> ascii = new TreeMap<>();
+        for (int i = 0; i < 1000; i++) {
+            ascii.put(String.format("secret-%05d", i), i % 2 == 0 ? "line one\nline two " + i : (Object) (long) i);
+        }
+        ascii.put("é-accent", "x");
+        Map<String, Object> mixed = new TreeMap<>(ascii);
+        mixed.put("\uFFFD-replacement", "before the key in UTF-8 order");
+        mixed.put("\uD83D\uDD11-key", "after the replacement in UTF-8 order");
+        try (SecretsClient client = SecretsClient.create(service.config().build())) {
+            for (Map<String, Object> secrets : List.of(ascii, mixed)) {
+                String job = job("large-" + secrets.size());
+                client.writeSecrets(job, "team-a", secrets);
+                Secrets read = client.readSecrets(job, "team-a");
+                assertEquals(Secrets.copyOf(secrets), read);
+                for (Map.Entry<String, Object> entry : secrets.entrySet()) {
+                    assertEquals(entry.getValue(), read.getObject(entry.getKey()), entry.getKey());
+                }
+                assertFalse(read.contains("secret-01000"));
+                List<String> byUtf8 = new ArrayList<>(secrets.keySet());
+                byUtf8.sort((a, b) -> Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        b.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                assertEquals(byUtf8, List.copyOf(read.names()));
+            }
+        }
+    }
+
     @Test
     void narrowerJavaTypesAreWidened() {
         Map<String, Object> secrets = new TreeMap<>();
