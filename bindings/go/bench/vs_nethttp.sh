@@ -8,6 +8,7 @@
 #
 # VDK_BENCH_LATENCY_US=N reads a job the service answers N µs late (fault-latency-N): a Control
 # Service across a network, where the round trip, not the client's CPU, sets the pace.
+# VDK_BENCH_PIN=1 runs the service on cpu 1 and every client on cpu 0 (as on two machines).
 #
 # Each round runs, one after the other: the binding with context.Background() (its blocking
 # path, what a Go user gets by default), the binding with a cancellable context (the
@@ -36,7 +37,9 @@ if [ -n "${VDK_BENCH_LATENCY_US:-}" ]; then
   job=fault-latency-$VDK_BENCH_LATENCY_US-remote
   service_flags=(--enable-faults)
 fi
-"$root/target/release/vdk-control-service" --listen 127.0.0.1:0 --api-token-file "$work/api-token" "${service_flags[@]}" \
+service_cpu=() client_cpu=()
+if [ "${VDK_BENCH_PIN:-0}" = 1 ]; then service_cpu=(taskset -c 1) client_cpu=(taskset -c 0); fi
+"${service_cpu[@]}" "$root/target/release/vdk-control-service" --listen 127.0.0.1:0 --api-token-file "$work/api-token" "${service_flags[@]}" \
   >"$work/service.out" &
 service_pid=$!
 for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
@@ -44,7 +47,7 @@ url=$(sed -n 's/^listening on //p' "$work/service.out")
 config=$(printf '{"control_service_rest_api_url": "%s", "api_token": "%s", "api_token_authorization_url": "%s/oauth/token"}' \
   "$url" "$(cat "$work/api-token")" "$url")
 
-echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), $(go version | cut -d' ' -f3), job $job, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), $(go version | cut -d' ' -f3), job $job, pinned ${VDK_BENCH_PIN:-0}, load $(cut -d' ' -f1-3 /proc/loadavg)"
 raw=$root/target/bench-go-vs-nethttp.raw.txt
 : >"$raw"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
@@ -57,9 +60,9 @@ for round in $(seq 1 "$ROUNDS"); do
         plain) flags=(-plain) ;;
       esac
       if [ "$client" = c-abi ]; then
-        line=$(VDK_BENCH_JOB=$job "$work/read_bench" read "$config" "$n" "$S" 1 | grep RESULT)
+        line=$(VDK_BENCH_JOB=$job "${client_cpu[@]}" "$work/read_bench" read "$config" "$n" "$S" 1 | grep RESULT)
       else
-        line=$("$work/matrix" -url "$url" -job "$job" -api-token-file "$work/api-token" -goroutines "$n" -seconds "$S" \
+        line=$("${client_cpu[@]}" "$work/matrix" -url "$url" -job "$job" -api-token-file "$work/api-token" -goroutines "$n" -seconds "$S" \
           -rounds 1 "${flags[@]}" | grep RESULT)
       fi
       echo "$round $client-$n $(echo "$line" | field rps) $(echo "$line" | field cpu) $(echo "$line" | field p50) $(echo "$line" | field p99)" >>"$raw"
