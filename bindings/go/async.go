@@ -116,16 +116,13 @@ const deadlineGrace = 100 * time.Millisecond
 func callLibrary(ctx context.Context, obj *handle, timeout C.uint32_t, network bool, block blockFunc, start startFunc) (C.VdkStatus, C.vdkgo_result) {
 	var r C.vdkgo_result
 	done := ctx.Done()
+	blocking := done == nil
 	if network {
 		others := networkCallsInFlight.Add(1) - 1
 		defer networkCallsInFlight.Add(-1)
-		if done == nil && others == 0 {
-			rescheduleIfDue()
-			status := block(&r)
-			obj.release()
-			return status, r
-		}
-	} else if done == nil {
+		blocking = blocking && others == 0
+	}
+	if blocking {
 		rescheduleIfDue()
 		status := block(&r)
 		obj.release()

@@ -88,12 +88,7 @@ func completeSlot(p unsafe.Pointer) {
 }
 
 // Slots are kept for reuse, so a call allocates no C memory in the common case.
-var slots struct {
-	sync.Mutex
-	free []*C.vdkgo_done
-}
-
-const maxFreeSlots = 4096
+var slots = freeList[*C.vdkgo_done]{max: 4096}
 
 // newSlot returns a zeroed slot for one call whose waiter has handle h.
 func newSlot(h cgo.Handle) *C.vdkgo_done {
@@ -101,14 +96,8 @@ func newSlot(h cgo.Handle) *C.vdkgo_done {
 	if callbackForTest.Load() {
 		q = nil
 	}
-	slots.Lock()
-	var d *C.vdkgo_done
-	if n := len(slots.free); n > 0 {
-		d = slots.free[n-1]
-		slots.free = slots.free[:n-1]
-	}
-	slots.Unlock()
-	if d == nil {
+	d, kept := slots.take()
+	if !kept {
 		d = (*C.vdkgo_done)(C.calloc(1, C.sizeof_vdkgo_done))
 		if d == nil {
 			panic("vdksecrets: out of C memory")
@@ -120,13 +109,7 @@ func newSlot(h cgo.Handle) *C.vdkgo_done {
 
 func freeSlot(d *C.vdkgo_done) {
 	*d = C.vdkgo_done{}
-	slots.Lock()
-	if len(slots.free) < maxFreeSlots {
-		slots.free = append(slots.free, d)
-		d = nil
-	}
-	slots.Unlock()
-	if d != nil {
+	if !slots.keep(d) {
 		C.free(unsafe.Pointer(d))
 	}
 }

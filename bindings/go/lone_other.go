@@ -3,9 +3,8 @@
 package vdksecrets
 
 // Without eventfd, lone calls complete through the queue like the others.
-type loneNotifier struct{}
+type loneNotifier struct{ wait func() error }
 
 func getLoneNotifier() *loneNotifier   { return nil }
 func putLoneNotifier(*loneNotifier)    {}
-func (*loneNotifier) wait() error      { return nil }
 func (*loneNotifier) notifyValue() int { return 0 }
