@@ -13,7 +13,8 @@
 //!   `fault-plain-<code>` (text/plain), `fault-flaky-<n>-<code>` (first n, then normal),
 //!   `fault-retryafter-<n>-<secs>` (first n: 503 + Retry-After), `fault-slow-<ms>`,
 //!   `fault-latency-<µs>` (waits to the microsecond, on a blocking-pool thread: benchmarks of
-//!   a service across a network), `fault-drop` (connection closed before any response byte), `fault-flakydrop-<n>`,
+//!   a service across a network), `fault-drop` (connection closed before any response byte),
+//!   `fault-flakydrop-<n>`,
 //!   `fault-malformed` (`{"a": `), `fault-notobject` (`[1, 2, 3]`), `fault-huge-<bytes>`
 //!   (chunked JSON object, no Content-Length), `fault-hugelen-<bytes>` (with Content-Length),
 //!   `fault-revoke` (the first request revokes all access tokens, so it answers 401).
