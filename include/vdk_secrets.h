@@ -91,7 +91,8 @@ typedef struct VdkError VdkError;
 typedef struct VdkJobSecrets VdkJobSecrets;
 
 // Receives the outcome of one started call, exactly once, on the library's completion
-// thread.
+// thread (or, for a completion marked with `vdk_completion_set_immediate`, on the runtime
+// worker that finished the call).
 //
 // - `user_data`: as given to the starting function.
 // - `call`: the call's handle, borrowed for the duration of the callback (the pointer stored
@@ -136,6 +137,31 @@ typedef void (*VdkLogSink)(void *user_data,
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Marks `completion` as immediate: calls started afterwards with it as their completion run
+// it on the runtime worker that finished the call, as soon as the call ends, instead of
+// handing it to the library's completion thread. That hand-over is a thread wake-up per call
+// (or per batch): on an idle machine it adds tens of microseconds to a lone call's latency.
+// For completions that only signal someone else (set a flag, push on a queue, write to an
+// eventfd or a pipe) and return.
+//
+// This is the one exception to "completions run on the completion thread": while an
+// immediate completion runs, the worker moves no bytes, fires no timer and enforces no
+// deadline for any call. So an immediate completion must return within microseconds and
+// never wait: it may free the result and the error, and cancel, free or start calls; a
+// blocking `vdk_` call made from it fails at once with `VDK_STATUS_INVALID_ARGUMENT`
+// (blocking a runtime worker would stall every call). Unchanged for these calls: the
+// completion runs exactly once, never inside the starting function; an outcome decided by
+// `vdk_call_cancel` is still delivered on the completion thread (`vdk_call_cancel` never runs
+// a completion).
+//
+// - `completion`: not NULL. Marking one twice is fine. Marks are process-wide and permanent;
+//   up to 16 functions can be marked.
+// - `out_error`: NULL, or receives a new error on failure.
+//
+// Errors: `VDK_STATUS_INVALID_ARGUMENT` (NULL `completion`, or 16 other functions already
+// marked). Thread-safe; calls already started keep the mode they started with.
+VdkStatus vdk_completion_set_immediate(VdkCompletion completion, struct VdkError **out_error);
 
 // Cancels a call in flight: its request is dropped (the connection closed if a request was
 // under way), no retry starts, and the completion reports `VDK_STATUS_CANCELLED` (for a
@@ -241,9 +267,10 @@ VdkStatus vdk_client_write_secrets_with_timeout(const struct VdkClient *client,
 //   holds its own reference), but not while this function runs.
 // - `job_name`, `team_name`: as for `vdk_client_read_secrets`; copied.
 // - `timeout_ms`: bound on the whole call, retries included; 0 = `control_http_deadline_seconds`.
-// - `completion`: not NULL; runs exactly once, on the library's completion thread, if and only
-//   if this function returns `VDK_STATUS_OK`. `user_data` is handed to it untouched (from
-//   another thread).
+// - `completion`: not NULL; runs exactly once, on the library's completion thread (on a
+//   runtime worker if marked with `vdk_completion_set_immediate`), if and only if this
+//   function returns `VDK_STATUS_OK`. `user_data` is handed to it untouched (from another
+//   thread).
 // - `out_call`: NULL, or receives the call's handle (for `vdk_call_cancel`) before the call can
 //   complete; release it with `vdk_call_free`. Untouched when nothing was started.
 // - `out_error`: NULL, or receives a new error when nothing was started.
@@ -431,7 +458,8 @@ void vdk_job_secrets_free(struct VdkJobSecrets *secrets);
 
 // Starts reading one secret and returns at once; `completion` receives its value as JSON, or
 // NULL `result_json` with `VDK_STATUS_OK` when it is not set. A warm cache still completes on
-// the completion thread, never inside this function.
+// the completion thread (or a worker, for an immediate completion), never inside this
+// function.
 //
 // - `secrets`: a live handle; not NULL. It may be freed while the call is in flight.
 // - `name`: NUL-terminated UTF-8, copied; not NULL.

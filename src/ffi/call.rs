@@ -4,7 +4,10 @@
 //! future ends, its outcome is queued for the completion thread (woken once per batch, see
 //! `CompletionQueue`), which runs the caller's callback:
 //! never inside the starting function, never on a runtime worker, so a slow callback delays
-//! other callbacks but no I/O, timer or deadline. `vdk_call_cancel` races the future for the
+//! other callbacks but no I/O, timer or deadline. The one exception is opt-in: a completion
+//! marked with `vdk_completion_set_immediate` (a callback that only signals, such as the Go
+//! binding's) runs on the worker that finished its call, which saves the hand-over to the
+//! completion thread. `vdk_call_cancel` races the future for the
 //! outcome through one atomic: the winner decides what the callback reports, exactly once.
 //!
 //! Handles are `Arc<VdkCall>` behind a raw pointer: the caller holds one reference (until
@@ -13,17 +16,18 @@
 
 use std::ffi::{c_char, c_void};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{guard, into_c_string, VdkError, VdkStatus};
+use super::{boundary, guard, into_c_string, VdkError, VdkStatus};
 use crate::error::{Error, Result};
 use crate::runtime;
 use crate::secret::SecretBuffer;
 
 /// Receives the outcome of one started call, exactly once, on the library's completion
-/// thread.
+/// thread (or, for a completion marked with `vdk_completion_set_immediate`, on the runtime
+/// worker that finished the call).
 ///
 /// - `user_data`: as given to the starting function.
 /// - `call`: the call's handle, borrowed for the duration of the callback (the pointer stored
@@ -58,7 +62,7 @@ pub struct VdkCall {
     /// Set right after spawning; `None` until then (a cancel in that window is caught by the
     /// starting function, which checks `outcome` after storing the handle).
     abort: Mutex<Option<tokio::task::AbortHandle>>,
-    completion: extern "C" fn(*mut c_void, *mut VdkCall, VdkStatus, *mut c_char, *mut VdkError),
+    completion: CompletionFn,
     user_data: UserData,
     /// Names the operation in the error of a cancelled call.
     operation: &'static str,
@@ -68,6 +72,9 @@ pub struct VdkCall {
     progress: Arc<runtime::CallProgress>,
     /// Where its completion goes (the queue of the generation that started it).
     queue: Arc<CompletionQueue>,
+    /// The completion was marked immediate when the call started: when the call's own task
+    /// finishes it, it runs right there, on the worker.
+    immediate: bool,
 }
 
 /// The caller's pointer, handed back untouched on the completion thread.
@@ -173,16 +180,7 @@ impl CompletionQueue {
                 std::mem::take(&mut pending.items)
             };
             for Completion { call, outcome } in batch {
-                let handle = Arc::as_ptr(&call) as *mut VdkCall;
-                (call.completion)(
-                    call.user_data.0,
-                    handle,
-                    outcome.status,
-                    outcome.result_json,
-                    outcome.error,
-                );
-                // The library's reference ends once the callback has returned.
-                drop(call);
+                call.run_completion(outcome);
             }
         }
     }
@@ -244,16 +242,102 @@ impl VdkCall {
             .is_ok()
     }
 
-    fn deliver(self: &Arc<Self>, result: CallResult) {
+    /// Hands the outcome to the completion: queued for the completion thread, or run right
+    /// here when the call's own task finished it (`by_task`) and its completion is immediate.
+    /// A cancel never runs it (`vdk_call_cancel` promises not to).
+    fn deliver(self: &Arc<Self>, result: CallResult, by_task: bool) {
         if self.generation != runtime::fork_generation() {
             return; // a forked child never sees the parent's completions
         }
         let outcome = to_outcome(result);
+        if by_task && self.immediate {
+            self.clone().run_completion(outcome);
+            return;
+        }
         self.queue.push(Completion {
             call: self.clone(),
             outcome,
         });
     }
+
+    /// Runs the caller's callback with the outcome; the library's reference (`self`) ends once
+    /// it has returned.
+    fn run_completion(self: Arc<Self>, outcome: Outcome) {
+        let handle = Arc::as_ptr(&self) as *mut VdkCall;
+        (self.completion)(
+            self.user_data.0,
+            handle,
+            outcome.status,
+            outcome.result_json,
+            outcome.error,
+        );
+    }
+}
+
+/// How many completion functions may be marked immediate: a process has a few callers of the
+/// library (a binding, the host's own code), each with a function or two.
+const MAX_IMMEDIATE: usize = 16;
+
+/// The completion functions marked immediate, as addresses; 0 is a free entry. Entries are
+/// only ever added, under `IMMEDIATE_LOCK`; starting functions read them without a lock.
+static IMMEDIATE: [AtomicUsize; MAX_IMMEDIATE] = [const { AtomicUsize::new(0) }; MAX_IMMEDIATE];
+static IMMEDIATE_LOCK: Mutex<()> = Mutex::new(());
+
+type CompletionFn = extern "C" fn(*mut c_void, *mut VdkCall, VdkStatus, *mut c_char, *mut VdkError);
+
+fn is_immediate(completion: CompletionFn) -> bool {
+    let address = completion as usize;
+    IMMEDIATE
+        .iter()
+        .map(|entry| entry.load(Ordering::Acquire))
+        .take_while(|&entry| entry != 0)
+        .any(|entry| entry == address)
+}
+
+/// Marks `completion` as immediate: calls started afterwards with it as their completion run
+/// it on the runtime worker that finished the call, as soon as the call ends, instead of
+/// handing it to the library's completion thread. That hand-over is a thread wake-up per call
+/// (or per batch): on an idle machine it adds tens of microseconds to a lone call's latency.
+/// For completions that only signal someone else (set a flag, push on a queue, write to an
+/// eventfd or a pipe) and return.
+///
+/// This is the one exception to "completions run on the completion thread": while an
+/// immediate completion runs, the worker moves no bytes, fires no timer and enforces no
+/// deadline for any call. So an immediate completion must return within microseconds and
+/// never wait: it may free the result and the error, and cancel, free or start calls; a
+/// blocking `vdk_` call made from it fails at once with `VDK_STATUS_INVALID_ARGUMENT`
+/// (blocking a runtime worker would stall every call). Unchanged for these calls: the
+/// completion runs exactly once, never inside the starting function; an outcome decided by
+/// `vdk_call_cancel` is still delivered on the completion thread (`vdk_call_cancel` never runs
+/// a completion).
+///
+/// - `completion`: not NULL. Marking one twice is fine. Marks are process-wide and permanent;
+///   up to 16 functions can be marked.
+/// - `out_error`: NULL, or receives a new error on failure.
+///
+/// Errors: `VDK_STATUS_INVALID_ARGUMENT` (NULL `completion`, or 16 other functions already
+/// marked). Thread-safe; calls already started keep the mode they started with.
+#[no_mangle]
+pub extern "C" fn vdk_completion_set_immediate(completion: VdkCompletion, out_error: *mut *mut VdkError) -> VdkStatus {
+    boundary(out_error, || {
+        let completion = completion.ok_or_else(|| Error::invalid_argument("completion is NULL"))?;
+        let address = completion as usize;
+        let _guard = IMMEDIATE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        for entry in &IMMEDIATE {
+            match entry.load(Ordering::Acquire) {
+                0 => {
+                    entry.store(address, Ordering::Release);
+                    return Ok(());
+                }
+                existing if existing == address => return Ok(()),
+                _ => {}
+            }
+        }
+        Err(Error::invalid_argument(format!(
+            "{MAX_IMMEDIATE} completion functions are already marked immediate"
+        ))
+        .with_consequences("The function was not marked: its calls complete on the completion thread."))
+    })
 }
 
 fn to_outcome(result: CallResult) -> Outcome {
@@ -314,6 +398,7 @@ where
         generation: runtime::fork_generation(),
         progress: Arc::default(),
         queue,
+        immediate: is_immediate(completion),
     });
     if !out_call.is_null() {
         // SAFETY: the caller provides writable storage; written before the call can complete.
@@ -324,7 +409,7 @@ where
     let task = handle.spawn(runtime::CALL_PROGRESS.scope(progress, async move {
         let result = future.await;
         if task_call.claim(FINISHED) {
-            task_call.deliver(result);
+            task_call.deliver(result, true);
         }
         // Otherwise it was cancelled first, and that was reported; the result is dropped (and
         // with it any secret, wiped).
@@ -378,7 +463,7 @@ pub extern "C" fn vdk_call_cancel(call: *const VdkCall) -> bool {
             progress.op_id.get().map_or("", |id| id),
             progress.attempts.load(Ordering::Relaxed),
         );
-        shared.deliver(Err(error));
+        shared.deliver(Err(error), false);
         true
     })
 }

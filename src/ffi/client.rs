@@ -183,9 +183,10 @@ pub extern "C" fn vdk_client_write_secrets_with_timeout(
 ///   holds its own reference), but not while this function runs.
 /// - `job_name`, `team_name`: as for `vdk_client_read_secrets`; copied.
 /// - `timeout_ms`: bound on the whole call, retries included; 0 = `control_http_deadline_seconds`.
-/// - `completion`: not NULL; runs exactly once, on the library's completion thread, if and only
-///   if this function returns `VDK_STATUS_OK`. `user_data` is handed to it untouched (from
-///   another thread).
+/// - `completion`: not NULL; runs exactly once, on the library's completion thread (on a
+///   runtime worker if marked with `vdk_completion_set_immediate`), if and only if this
+///   function returns `VDK_STATUS_OK`. `user_data` is handed to it untouched (from another
+///   thread).
 /// - `out_call`: NULL, or receives the call's handle (for `vdk_call_cancel`) before the call can
 ///   complete; release it with `vdk_call_free`. Untouched when nothing was started.
 /// - `out_error`: NULL, or receives a new error when nothing was started.

@@ -321,7 +321,8 @@ fn value_json(value: Option<Value>) -> CallResult {
 
 /// Starts reading one secret and returns at once; `completion` receives its value as JSON, or
 /// NULL `result_json` with `VDK_STATUS_OK` when it is not set. A warm cache still completes on
-/// the completion thread, never inside this function.
+/// the completion thread (or a worker, for an immediate completion), never inside this
+/// function.
 ///
 /// - `secrets`: a live handle; not NULL. It may be freed while the call is in flight.
 /// - `name`: NUL-terminated UTF-8, copied; not NULL.

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -41,7 +42,7 @@ static VdkClient *make_client(const char *base, bool with_token, const char *ext
 }
 
 /* What a completion does besides recording its outcome. */
-enum action { RECORD, CANCEL_AND_FREE_INSIDE, BLOCKING_CALL_INSIDE };
+enum action { RECORD, CANCEL_AND_FREE_INSIDE, BLOCKING_CALL_INSIDE, BLOCKING_CALL_REFUSED_INSIDE };
 
 typedef struct {
   atomic_int runs;
@@ -55,6 +56,7 @@ typedef struct {
   bool freed_inside;
   bool inside_ok;
   VdkClient *client;      /* for BLOCKING_CALL_INSIDE */
+  char thread[16];        /* the name of the thread that ran the completion (on_immediate) */
 } Slot;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -87,6 +89,14 @@ static void on_complete(void *user_data, VdkCall *call, VdkStatus status, char *
     slot->inside_ok = vdk_client_read_secrets(slot->client, "async-job", "team", &json, NULL) == VDK_STATUS_OK &&
                       json && strstr(json, CANARY);
     vdk_string_free(json);
+  } else if (slot->action == BLOCKING_CALL_REFUSED_INSIDE) {
+    /* On a runtime worker (an immediate completion) a blocking call must fail, not stall. */
+    char *json = NULL;
+    VdkError *inside = NULL;
+    slot->inside_ok = vdk_client_read_secrets(slot->client, "async-job", "team", &json, &inside) ==
+                          VDK_STATUS_INVALID_ARGUMENT &&
+                      json == NULL && strstr(vdk_error_message(inside), "async runtime") != NULL;
+    vdk_error_free(inside);
   }
   pthread_mutex_lock(&lock);
   outstanding--;
@@ -299,6 +309,109 @@ static void test_work_inside_completions(VdkClient *client) {
   release(slots, 6);
 }
 
+/* The completion that test_immediate_completions marks immediate: notes its thread's name. */
+static void on_immediate(void *user_data, VdkCall *call, VdkStatus status, char *result, VdkError *error) {
+  Slot *slot = user_data;
+  if (atomic_load(&slot->runs) == 0) prctl(PR_GET_NAME, slot->thread, 0, 0, 0);
+  on_complete(user_data, call, status, result, error);
+}
+
+/* Functions that fill the table of immediate completions (16 entries). */
+#define FILLER(n) \
+  static void filler_##n(void *u, VdkCall *c, VdkStatus s, char *r, VdkError *e) { \
+    (void)u; (void)c; (void)s; vdk_string_free(r); vdk_error_free(e); \
+  }
+FILLER(0) FILLER(1) FILLER(2) FILLER(3) FILLER(4) FILLER(5) FILLER(6) FILLER(7)
+FILLER(8) FILLER(9) FILLER(10) FILLER(11) FILLER(12) FILLER(13) FILLER(14) FILLER(15)
+static const VdkCompletion fillers[16] = {filler_0, filler_1, filler_2,  filler_3,  filler_4,  filler_5,
+                                          filler_6, filler_7, filler_8,  filler_9,  filler_10, filler_11,
+                                          filler_12, filler_13, filler_14, filler_15};
+
+static void test_immediate_completions(VdkClient *client) {
+  enum { N = 400 };
+  VdkError *error = NULL;
+  CHECK(vdk_completion_set_immediate(NULL, &error) == VDK_STATUS_INVALID_ARGUMENT && error,
+        "NULL completion refused");
+  vdk_error_free(error);
+  /* Before marking: on_immediate runs on the completion thread like any completion. */
+  Slot *before = new_slots(1);
+  expect(1);
+  CHECK(vdk_client_read_secrets_async(client, "async-job", "team", 0, on_immediate, before, NULL, NULL) ==
+            VDK_STATUS_OK, "started before marking");
+  CHECK(wait_all() && strcmp(before->thread, "vdk-secrets-com") == 0, "unmarked: on the completion thread (%s)",
+        before->thread);
+  release(before, 1);
+
+  CHECK(vdk_completion_set_immediate(on_immediate, NULL) == VDK_STATUS_OK, "marked");
+  CHECK(vdk_completion_set_immediate(on_immediate, NULL) == VDK_STATUS_OK, "marked twice");
+  Slot *slots = new_slots(N);
+  for (int i = 0; i < N; i++) {
+    if (i % 100 == 1) slots[i].action = CANCEL_AND_FREE_INSIDE;
+    if (i % 100 == 2) slots[i].action = BLOCKING_CALL_REFUSED_INSIDE;
+    slots[i].client = client;
+    expect(1);
+    VdkStatus status = vdk_client_read_secrets_async(client, "async-job", "team", 0, on_immediate, &slots[i],
+                                                     i % 2 ? &slots[i].call : NULL, NULL);
+    if (status != VDK_STATUS_OK) expect(-1);
+  }
+  CHECK(wait_all(), "immediate completions all ran");
+  int on_worker = 0, right = 0, inside = 0, actions = 0;
+  for (int i = 0; i < N; i++) {
+    on_worker += strcmp(slots[i].thread, "vdk-secrets-wor") == 0;
+    right += atomic_load(&slots[i].runs) == 1 && slots[i].status == VDK_STATUS_OK && slots[i].result &&
+             strstr(slots[i].result, CANARY);
+    if (slots[i].action != RECORD) {
+      actions++;
+      inside += slots[i].inside_ok;
+    }
+  }
+  CHECK(on_worker == N, "%d of %d immediate completions ran on a runtime worker", on_worker, N);
+  CHECK(right == N, "%d of %d ran once with the secrets", right, N);
+  CHECK(inside == actions, "%d of %d cancelled and freed their call, or had a blocking call refused", inside,
+        actions);
+  CHECK(atomic_load(&completion_on_starting_thread) == 0, "never inside the starting function");
+  release(slots, N);
+
+  /* A cancelled call's outcome still comes from the completion thread: vdk_call_cancel never runs
+   * a completion. */
+  Slot *cancelled = new_slots(1);
+  expect(1);
+  vdk_client_read_secrets_async(client, "fault-slow-5000-immediate", "team", 0, on_immediate, cancelled,
+                                &cancelled->call, NULL);
+  usleep(50 * 1000);
+  CHECK(vdk_call_cancel(cancelled->call), "cancel in flight");
+  CHECK(wait_all() && cancelled->status == VDK_STATUS_CANCELLED && strcmp(cancelled->thread, "vdk-secrets-com") == 0,
+        "cancelled: status %u on %s", cancelled->status, cancelled->thread);
+  release(cancelled, 1);
+
+  /* The job layer's warm cache too. */
+  char *config = fmt("{\"control_service_rest_api_url\":\"%s\",\"api_token\":\"%s\","
+                     "\"api_token_authorization_url\":\"%s\"}",
+                     url, api_token, token_url);
+  VdkJobSecrets *job = NULL;
+  CHECK(vdk_job_secrets_new("async-job", "team", config, &job, NULL) == VDK_STATUS_OK, "job handle");
+  free(config);
+  Slot *gets = new_slots(2);
+  for (int i = 0; i < 2; i++) {
+    expect(1);
+    vdk_job_secrets_get_async(job, "key", 0, on_immediate, &gets[i], NULL, NULL);
+    CHECK(wait_all() && gets[i].result && strstr(gets[i].result, CANARY) &&
+              strcmp(gets[i].thread, "vdk-secrets-wor") == 0,
+          "job layer get %d (%s): immediate on %s", i, i ? "cached" : "fetch", gets[i].thread);
+  }
+  release(gets, 2);
+  vdk_job_secrets_free(job);
+
+  /* The table holds 16 functions: on_immediate and 15 fillers; the 16th filler is refused. */
+  for (int i = 0; i < 15; i++) CHECK(vdk_completion_set_immediate(fillers[i], NULL) == VDK_STATUS_OK, "filler %d", i);
+  error = NULL;
+  CHECK(vdk_completion_set_immediate(fillers[15], &error) == VDK_STATUS_INVALID_ARGUMENT && error &&
+            strstr(vdk_error_message(error), "16"),
+        "a 17th function refused: %s", error ? vdk_error_message(error) : "(no error)");
+  vdk_error_free(error);
+  CHECK(vdk_completion_set_immediate(fillers[3], NULL) == VDK_STATUS_OK, "a marked one, marked again when full");
+}
+
 static void test_free_client_with_calls_in_flight(void) {
   enum { N = 50 };
   VdkClient *client = make_client(url, true, "");
@@ -447,6 +560,7 @@ int main(void) {
   test_refused_starts(client);
   test_error_details();
   test_log_sink(client);
+  test_immediate_completions(client); /* last: it marks functions for good */
   vdk_client_free(client);
   printf("c-async: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
