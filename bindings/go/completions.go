@@ -1,6 +1,53 @@
 package vdksecrets
 
-// #include "vdkgo.h"
+/*
+#include "vdkgo.h"
+
+static void vdkgo_store(vdkgo_done *d, VdkStatus status, char *json, VdkError *error) {
+	d->status = status;
+	d->json = json;
+	d->len = json != NULL ? strlen(json) : 0;
+	d->error = error;
+}
+
+// The completion of every asynchronous call the binding starts (see vdkgo.h): stores the
+// outcome in the slot and signals its waiter. Marked immediate, so it must never wait: it
+// makes one non-blocking write at most.
+void vdkgo_completed(void *user_data, VdkCall *call, VdkStatus status, char *json, VdkError *error) {
+	(void)call;
+	vdkgo_done *d = (vdkgo_done *)user_data;
+	vdkgo_store(d, status, json, error);
+	int notify = d->notify;
+	if (notify != 0) {
+		// A lone call: its caller waits on this eventfd itself. From here on the slot is the
+		// caller's: it is not touched again.
+		uint64_t one = 1;
+		ssize_t written = write(notify - 1, &one, sizeof one);
+		(void)written;
+		return;
+	}
+	vdkgo_queue *q = d->queue;
+	void *head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
+	do {
+		d->next = (vdkgo_done *)head;
+	} while (!__atomic_compare_exchange_n(&q->head, &head, (void *)d, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	if (head == NULL) {
+		// The list was empty, so the Go side may be asleep: wake it. A full pipe (EAGAIN)
+		// already holds a wake-up; nothing else can fail on a valid pipe.
+		char wake = 1;
+		ssize_t written = write(q->wake_fd, &wake, 1);
+		(void)written;
+	}
+}
+
+// For slots with neither queue nor notifier: hands the slot to Go through a cgo callback.
+void vdkgo_completed_in_go(void *user_data, VdkCall *call, VdkStatus status, char *json, VdkError *error) {
+	(void)call;
+	vdkgo_done *d = (vdkgo_done *)user_data;
+	vdkgo_store(d, status, json, error);
+	vdkgoCallCompleted((void *)d);
+}
+*/
 import "C"
 
 import (
@@ -12,9 +59,10 @@ import (
 	"unsafe"
 )
 
-// How the outcome of an asynchronous call gets back to Go (the C half is vdkgo_completed in
-// vdkgo.h). Each started call carries a vdkgo_done slot in C memory; the library's completion
-// thread fills it and pushes it on a lock-free list, writing one byte to a pipe when the list
+// How the outcome of an asynchronous call gets back to Go (the C half is vdkgo_completed
+// above). Each started call carries a vdkgo_done slot in C memory; its completion (run by the
+// library's runtime worker that finished the call, or by its completion thread for a cancelled
+// call) fills it and pushes it on a lock-free list, writing one byte to a pipe when the list
 // was empty. One goroutine, the drainer, reads the pipe through the netpoller (so it holds no
 // thread while it waits), takes the whole list with one atomic swap and wakes each caller,
 // from Go, on a P it already runs on: the woken caller usually runs next on the same thread.
@@ -33,6 +81,7 @@ var completions struct {
 // pipe could not be made.
 func completionQueue() *C.vdkgo_queue {
 	completions.once.Do(func() {
+		immediateCompletions = C.vdkgo_mark_immediate() == C.VDK_STATUS_OK
 		wake, writeFD, ok := newWakePipe()
 		if !ok {
 			return
@@ -49,6 +98,10 @@ func completionQueue() *C.vdkgo_queue {
 	})
 	return completions.queue
 }
+
+// immediateCompletions says whether vdkgo_completed runs on the library's runtime worker (it
+// was marked immediate), for tests.
+var immediateCompletions bool
 
 // queuedCompletions counts the completions that came through the queue, for tests.
 var queuedCompletions atomic.Int64

@@ -79,6 +79,11 @@ func TestCompletionPaths(t *testing.T) {
 			if live := vdk.LiveCallHandlesForTest(); live != 0 {
 				t.Errorf("%d call handles live afterwards", live)
 			}
+			// The binding's completion only signals, so the library runs it on its runtime
+			// worker instead of its completion thread (vdk_completion_set_immediate).
+			if !vdk.ImmediateCompletionsForTest() {
+				t.Error("the binding's completion was not marked immediate")
+			}
 			// Lone calls (none other in flight, as the cancelled one here) complete through
 			// their own eventfd on Linux; all others through the queue.
 			queued := vdk.QueuedCompletionsForTest() - queuedBefore

@@ -24,3 +24,7 @@ func LoneCompletionsForTest() int64 { return loneCompletions.Load() }
 
 // ReschedulesForTest counts the times blocking calls let the scheduler run (reschedule.go).
 func ReschedulesForTest() int64 { return reschedules.Load() }
+
+// ImmediateCompletionsForTest says whether the library runs the binding's completion on its
+// runtime worker (vdk_completion_set_immediate took the mark).
+func ImmediateCompletionsForTest() bool { return immediateCompletions }

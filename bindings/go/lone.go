@@ -14,17 +14,19 @@ import (
 
 // A lone asynchronous call (no other in flight) does not go through the completion queue: its
 // slot names an eventfd (lone_linux.go) that the completion writes to, and the calling
-// goroutine waits on that eventfd itself, through the netpoller. Through the queue, the
-// completion wakes the queue's goroutine, which then wakes the caller; waking a goroutine from
-// Go also wakes a second thread to look for work (the runtime's wakep), which finds none when
-// one call is in flight. A call one at a time then paid for two goroutine wake-ups and a
-// thread wake-up on top of the library's own (measured: bench/vs_nethttp.sh, 1 goroutine with
-// a cancellable context). With many in flight the queue is cheaper: one write wakes the queue's
-// goroutine for a whole batch of completions.
+// goroutine waits for that write itself, in C (a blocking read inside a cgo call), as a
+// blocking call waits. Through the queue, the completion wakes the queue's goroutine, which
+// then wakes the caller; waking a goroutine from Go also wakes a second thread to look for work
+// (the runtime's wakep), which finds none when one call is in flight. Waiting through the
+// netpoller instead sends the thread through the scheduler's search for work before it sleeps
+// in epoll. Either costs more than the call's own hops (measured: bench/vs_nethttp.sh,
+// 1 goroutine with a cancellable context). With many in flight the queue is cheaper: one write
+// wakes the queue's goroutine for a whole batch of completions, and no thread is held per call.
 //
-// The caller cannot wait on the eventfd and ctx.Done() in one select, so the context's end
-// reaches the call through context.AfterFunc, which cancels it (after deadlineGrace for a
-// deadline, as cancelAndWait does); the completion then arrives as for any other call.
+// The caller cannot wait on the eventfd and ctx.Done() at once, so the context's end reaches
+// the call through context.AfterFunc, which cancels it (after deadlineGrace for a deadline, as
+// cancelAndWait does) from another goroutine; the completion then arrives as for any other
+// call.
 
 // asyncCallsInFlight counts the asynchronous calls started and not yet returned.
 var asyncCallsInFlight atomic.Int64
@@ -91,6 +93,9 @@ func callAlone(ctx context.Context, obj *handle, timeout C.uint32_t, start start
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { canceller.contextDone(ctx, timeout) })
 	}
+	// Like a blocking call, the wait holds this thread in C: let the scheduler run first if it
+	// has not for a while (reschedule.go).
+	rescheduleIfDue()
 	for n.wait() != nil {
 		// Only a closed descriptor fails, and n is never closed while in use; should it ever
 		// fail, the completion's write is still to come or already there: poll.

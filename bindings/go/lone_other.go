@@ -3,8 +3,9 @@
 package vdksecrets
 
 // Without eventfd, lone calls complete through the queue like the others.
-type loneNotifier struct{ wait func() error }
+type loneNotifier struct{}
 
 func getLoneNotifier() *loneNotifier   { return nil }
 func putLoneNotifier(*loneNotifier)    {}
 func (*loneNotifier) notifyValue() int { return 0 }
+func (*loneNotifier) wait() error      { return nil }

@@ -4,6 +4,8 @@
 #ifndef VDKGO_H
 #define VDKGO_H
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,9 +99,10 @@ static inline void vdkgo_error_read(const VdkError *e, vdkgo_error_details *d) {
 }
 
 // Asynchronous calls (for contexts that can be cancelled). Each starts one call whose
-// completion is vdkgo_completed below, with a vdkgo_done slot (C memory, from the Go side) as
-// user_data. The completion runs on the library's completion thread and writes the outcome
-// into the slot, then hands the slot to Go:
+// completion is vdkgo_completed (completions.go), with a vdkgo_done slot (C memory, from the Go
+// side) as user_data. The completion runs on the library's runtime worker (it is marked
+// immediate, see below) or, for a cancelled call, on its completion thread; it writes the
+// outcome into the slot, then hands the slot to Go:
 //
 //  - normally through the queue (completions.go): it pushes the slot on a lock-free list and,
 //    when the list was empty, writes one byte to a non-blocking pipe that a Go goroutine waits
@@ -108,10 +111,10 @@ static inline void vdkgo_error_read(const VdkError *e, vdkgo_error_details *d) {
 //    a C thread into Go must first get one of Go's processors (P) and leaves the woken caller
 //    on a P it then gives up, which cost tens of microseconds per call under load.
 //  - for a lone call (no other asynchronous call in flight; lone.go), by writing to an eventfd
-//    that the calling goroutine itself waits on through the netpoller: no goroutine in
-//    between, so no wake-up of a second goroutine and of a thread to run it.
+//    that the calling goroutine itself waits on, in C: no goroutine in between, so no wake-up
+//    of a second goroutine and of a thread to run it.
 //  - when the queue could not be set up (no file descriptor for the pipe), by calling the Go
-//    function vdkgoCallCompleted (exports.go) directly.
+//    function vdkgoCallCompleted (exports.go) directly, from vdkgo_completed_in_go.
 typedef struct vdkgo_queue {
 	void *head;  // vdkgo_done *, the last slot pushed; swapped to NULL by Go (atomically)
 	int wake_fd; // the pipe's write end, non-blocking
@@ -130,45 +133,42 @@ typedef struct vdkgo_done {
 
 extern void vdkgoCallCompleted(void *done);
 
-static inline void vdkgo_completed(void *user_data, VdkCall *call, VdkStatus status, char *json,
-                                   VdkError *error) {
-	(void)call;
-	vdkgo_done *d = (vdkgo_done *)user_data;
-	d->status = status;
-	d->json = json;
-	d->len = json != NULL ? strlen(json) : 0;
-	d->error = error;
-	int notify = d->notify;
-	if (notify != 0) {
-		// A lone call: its caller waits on this eventfd itself, through the netpoller. From
-		// here on the slot is the caller's: it is not touched again.
-		uint64_t one = 1;
-		ssize_t written = write(notify - 1, &one, sizeof one);
-		(void)written;
-		return;
+// Waits for a lone call's completion (lone.go): blocks in read() until the eventfd's counter is
+// non-zero, and resets it. 0 once written; -1 only for a bad descriptor.
+static inline int vdkgo_wait_eventfd(int fd) {
+	uint64_t count;
+	for (;;) {
+		if (read(fd, &count, sizeof count) == (ssize_t)sizeof count) return 0;
+		if (errno != EINTR) return -1;
 	}
-	vdkgo_queue *q = d->queue;
-	if (q == NULL) {
-		vdkgoCallCompleted((void *)d);
-		return;
-	}
-	void *head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
-	do {
-		d->next = (vdkgo_done *)head;
-	} while (!__atomic_compare_exchange_n(&q->head, &head, (void *)d, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-	if (head == NULL) {
-		// The list was empty, so the Go side may be asleep: wake it. A full pipe (EAGAIN)
-		// already holds a wake-up; nothing else can fail on a valid pipe.
-		char wake = 1;
-		ssize_t written = write(q->wake_fd, &wake, 1);
-		(void)written;
-	}
+}
+
+// Both are defined once, in completions.go's preamble, so that every file that starts calls
+// passes the same function: the library recognises vdkgo_completed by its address, as marked
+// immediate (vdk_completion_set_immediate): it only stores and signals, so the library runs it
+// right on the runtime worker that finished the call, without a hand-over to its completion
+// thread (one thread wake-up fewer per call, or per batch of calls). vdkgo_completed_in_go, for
+// slots without queue or notifier, calls into Go, which may wait for one of Go's processors:
+// never marked, it runs on the completion thread, as every completion does by default.
+void vdkgo_completed(void *user_data, VdkCall *call, VdkStatus status, char *json, VdkError *error);
+void vdkgo_completed_in_go(void *user_data, VdkCall *call, VdkStatus status, char *json, VdkError *error);
+
+// The completion for the slot done.
+static inline VdkCompletion vdkgo_completion(uintptr_t done) {
+	const vdkgo_done *d = (const vdkgo_done *)done;
+	return d->notify == 0 && d->queue == NULL ? vdkgo_completed_in_go : vdkgo_completed;
+}
+
+// Marks vdkgo_completed immediate; once per process (completions.go). On failure (16 other
+// functions marked by other code in the process) calls still work, through the completion thread.
+static inline VdkStatus vdkgo_mark_immediate(void) {
+	return vdk_completion_set_immediate(vdkgo_completed, NULL);
 }
 
 static inline VdkStatus vdkgo_client_read_async(const VdkClient *c, const char *job, const char *team,
                                                 uint32_t timeout_ms, uintptr_t done,
                                                 VdkCall **out_call, VdkError **out_error) {
-	return vdk_client_read_secrets_async(c, job, team, timeout_ms, vdkgo_completed, (void *)done,
+	return vdk_client_read_secrets_async(c, job, team, timeout_ms, vdkgo_completion(done), (void *)done,
 	                                     out_call, out_error);
 }
 
@@ -176,48 +176,48 @@ static inline VdkStatus vdkgo_client_write_async(const VdkClient *c, const char 
                                                  const char *secrets_json, uint32_t timeout_ms,
                                                  uintptr_t done, VdkCall **out_call,
                                                  VdkError **out_error) {
-	return vdk_client_write_secrets_async(c, job, team, secrets_json, timeout_ms, vdkgo_completed,
+	return vdk_client_write_secrets_async(c, job, team, secrets_json, timeout_ms, vdkgo_completion(done),
 	                                      (void *)done, out_call, out_error);
 }
 
 static inline VdkStatus vdkgo_job_get_async(const VdkJobSecrets *s, const char *name, uint32_t timeout_ms,
                                             uintptr_t done, VdkCall **out_call, VdkError **out_error) {
-	return vdk_job_secrets_get_async(s, name, timeout_ms, vdkgo_completed, (void *)done, out_call,
+	return vdk_job_secrets_get_async(s, name, timeout_ms, vdkgo_completion(done), (void *)done, out_call,
 	                                 out_error);
 }
 
 static inline VdkStatus vdkgo_job_get_all_async(const VdkJobSecrets *s, uint32_t timeout_ms,
                                                 uintptr_t done, VdkCall **out_call,
                                                 VdkError **out_error) {
-	return vdk_job_secrets_get_all_async(s, timeout_ms, vdkgo_completed, (void *)done, out_call,
+	return vdk_job_secrets_get_all_async(s, timeout_ms, vdkgo_completion(done), (void *)done, out_call,
 	                                     out_error);
 }
 
 static inline VdkStatus vdkgo_job_set_async(const VdkJobSecrets *s, const char *name,
                                             const char *value_json, uint32_t timeout_ms,
                                             uintptr_t done, VdkCall **out_call, VdkError **out_error) {
-	return vdk_job_secrets_set_async(s, name, value_json, timeout_ms, vdkgo_completed, (void *)done,
+	return vdk_job_secrets_set_async(s, name, value_json, timeout_ms, vdkgo_completion(done), (void *)done,
 	                                 out_call, out_error);
 }
 
 static inline VdkStatus vdkgo_job_set_all_async(const VdkJobSecrets *s, const char *secrets_json,
                                                 uint32_t timeout_ms, uintptr_t done,
                                                 VdkCall **out_call, VdkError **out_error) {
-	return vdk_job_secrets_set_all_async(s, secrets_json, timeout_ms, vdkgo_completed, (void *)done,
+	return vdk_job_secrets_set_all_async(s, secrets_json, timeout_ms, vdkgo_completion(done), (void *)done,
 	                                     out_call, out_error);
 }
 
 static inline VdkStatus vdkgo_job_delete_async(const VdkJobSecrets *s, const char *name,
                                                uint32_t timeout_ms, uintptr_t done,
                                                VdkCall **out_call, VdkError **out_error) {
-	return vdk_job_secrets_delete_async(s, name, timeout_ms, vdkgo_completed, (void *)done, out_call,
+	return vdk_job_secrets_delete_async(s, name, timeout_ms, vdkgo_completion(done), (void *)done, out_call,
 	                                    out_error);
 }
 
 static inline VdkStatus vdkgo_job_refresh_async(const VdkJobSecrets *s, uint32_t timeout_ms,
                                                 uintptr_t done, VdkCall **out_call,
                                                 VdkError **out_error) {
-	return vdk_job_secrets_refresh_async(s, timeout_ms, vdkgo_completed, (void *)done, out_call,
+	return vdk_job_secrets_refresh_async(s, timeout_ms, vdkgo_completion(done), (void *)done, out_call,
 	                                     out_error);
 }
 
