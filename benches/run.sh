@@ -23,6 +23,8 @@
 #      floors of the transport, benches/read_secrets.rs VDK_BENCH_MATRIX=reqwest-floor|hyper-floor);
 #   3c. the asynchronous C ABI and wrk at 1, 16 and 64 in flight against a job the service
 #      answers after 2 ms (fault-latency-2000-remote): a Control Service across a network;
+#      3b and 3c run the C ABI twice: its completion on the completion thread (the default),
+#      and marked immediate (VDK_BENCH_IMMEDIATE=1: run on the runtime worker, rows "immediate");
 #   4. cancel-to-callback latency (200 cancels of calls waiting on a slow answer), cold start to
 #      the first read (20 processes each: C, C with a token exchange, Python) and
 #      the RSS of a C process over 1,000,000 cached gets and up to 100,000 network reads.
@@ -119,12 +121,14 @@ for round in $(seq 1 "$ROUNDS"); do
   # The asynchronous C ABI from one thread, and wrk with one thread, at the same counts.
   for n in ${VDK_BENCH_IN_FLIGHT:-1 16 64 256}; do
     record "c-async-$n" "$("$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
+    record "c-async-imm-$n" "$(VDK_BENCH_IMMEDIATE=1 "$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
     wrk_row "wrk-c$n" 1 "$n" "$url"
     floors "$url" "$n" ""
   done
   # The same against nginx at the counts the target names.
   for n in 16 64; do
     record "c-async-nginx-$n" "$("$work/read_bench" async "$nginx_url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
+    record "c-async-imm-nginx-$n" "$(VDK_BENCH_IMMEDIATE=1 "$work/read_bench" async "$nginx_url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
     wrk_row "wrk-nginx-c$n" 1 "$n" "$nginx_url"
     floors "$nginx_url" "$n" "nginx-"
   done
@@ -133,6 +137,7 @@ for round in $(seq 1 "$ROUNDS"); do
   # there is the round trip more than the client's CPU per read.
   for n in 1 16 64; do
     record "c-async-remote-$n" "$(VDK_BENCH_JOB=$remote_job "$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
+    record "c-async-imm-remote-$n" "$(VDK_BENCH_IMMEDIATE=1 VDK_BENCH_JOB=$remote_job "$work/read_bench" async "$url" "$n" "$SECONDS_PER_ROUND" 1 | grep RESULT)"
     wrk_row "wrk-remote-c$n" 1 "$n" "$url" "$remote_path"
   done
   echo "round $round/$ROUNDS done" >&2
@@ -189,7 +194,10 @@ print("at 16 and more, also the same exchange made by reqwest alone and by hyper
 print("| in flight | C async reads/s | client CPU µs per read | wrk -t1 -cN reads/s | C async vs wrk | reqwest alone: reads/s, CPU µs, vs wrk | hyper-util alone: reads/s, CPU µs, vs wrk | C async vs reqwest alone |")
 print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for server, prefix, wrk_prefix, tag in [("local service", "c-async-", "wrk-c", ""), ("nginx", "c-async-nginx-", "wrk-nginx-c", "nginx-"),
-                                        ("service answering in 2 ms", "c-async-remote-", "wrk-remote-c", "remote-")]:
+                                        ("service answering in 2 ms", "c-async-remote-", "wrk-remote-c", "remote-"),
+                                        ("local service, immediate", "c-async-imm-", "wrk-c", ""),
+                                        ("nginx, immediate", "c-async-imm-nginx-", "wrk-nginx-c", "nginx-"),
+                                        ("2 ms, immediate", "c-async-imm-remote-", "wrk-remote-c", "remote-")]:
     counts = sorted({int(c[len(prefix):]) for r in rows for c in rows[r] if c.startswith(prefix) and c[len(prefix):].isdigit()})
     for n in counts:
         rps = [rows[r][f"{prefix}{n}"][0] for r in rows]

@@ -8,7 +8,8 @@
  *        thread writing a job of its own (bench-write-N).
  *   read_bench async URL INFLIGHT SECONDS ROUNDS   INFLIGHT asynchronous reads kept in flight by
  *        one thread: the main thread starts them, each completion starts the next one
- *        (completions run on the library's one completion thread). Prints reads/s, p50/p99
+ *        (completions run on the library's one completion thread; with VDK_BENCH_IMMEDIATE=1
+ *        on the runtime worker, see vdk_completion_set_immediate). Prints reads/s, p50/p99
  *        (start to completion) and client CPU per read, medians over rounds.
  *   read_bench cancel URL RUNS                    cancel-to-callback latency of RUNS reads
  *        of a job that answers after 5 s (fault-slow-5000): median and p99 in microseconds.
@@ -208,7 +209,7 @@ static void async_done(void *user_data, VdkCall *call, VdkStatus status, char *j
   long long now = now_ns();
   vdk_string_free(json);
   vdk_error_free(error);
-  /* Only the completion thread touches the latency array; the lock guards the count. */
+  /* The lock guards the latency array and the count (completions may run on a worker). */
   pthread_mutex_lock(&run->lock);
   if (status != VDK_STATUS_OK) run->failed++;
   if (run->n == run->cap) {
@@ -231,6 +232,13 @@ static void async_start(struct async_slot *slot) {
 }
 
 static int mode_async(const char *url, int in_flight, double seconds, int rounds) {
+  /* VDK_BENCH_IMMEDIATE=1: async_done only records and starts the next call, so it may run
+   * right on the runtime worker that finished its call (vdk_completion_set_immediate). */
+  const char *immediate = getenv("VDK_BENCH_IMMEDIATE");
+  if (immediate && !strcmp(immediate, "1")) {
+    VdkError *error = NULL;
+    if (vdk_completion_set_immediate(async_done, &error) != VDK_STATUS_OK) die("vdk_completion_set_immediate", error);
+  }
   VdkClient *client = new_client(url_config(url));
   for (int i = 0; i < 200; i++) read_once(client);
   double *rps = calloc(rounds, sizeof *rps), *p50 = calloc(rounds, sizeof *p50),
