@@ -41,6 +41,17 @@ static VdkClient *make_client(const char *base, bool with_token, const char *ext
   return client;
 }
 
+/* A job handle of team "team" on the authenticating service. */
+static VdkJobSecrets *make_job(const char *job_name) {
+  char *config = fmt("{\"control_service_rest_api_url\":\"%s\",\"api_token\":\"%s\","
+                     "\"api_token_authorization_url\":\"%s\"}",
+                     url, api_token, token_url);
+  VdkJobSecrets *job = NULL;
+  CHECK(vdk_job_secrets_new(job_name, "team", config, &job, NULL) == VDK_STATUS_OK, "job handle %s", job_name);
+  free(config);
+  return job;
+}
+
 /* What a completion does besides recording its outcome. */
 enum action { RECORD, CANCEL_AND_FREE_INSIDE, BLOCKING_CALL_INSIDE, BLOCKING_CALL_REFUSED_INSIDE };
 
@@ -385,12 +396,7 @@ static void test_immediate_completions(VdkClient *client) {
   release(cancelled, 1);
 
   /* The job layer's warm cache too. */
-  char *config = fmt("{\"control_service_rest_api_url\":\"%s\",\"api_token\":\"%s\","
-                     "\"api_token_authorization_url\":\"%s\"}",
-                     url, api_token, token_url);
-  VdkJobSecrets *job = NULL;
-  CHECK(vdk_job_secrets_new("async-job", "team", config, &job, NULL) == VDK_STATUS_OK, "job handle");
-  free(config);
+  VdkJobSecrets *job = make_job("async-job");
   Slot *gets = new_slots(2);
   for (int i = 0; i < 2; i++) {
     expect(1);
@@ -439,12 +445,7 @@ static void test_connection_cap(void) {
 }
 
 static void test_job_layer(void) {
-  char *config = fmt("{\"control_service_rest_api_url\":\"%s\",\"api_token\":\"%s\","
-                     "\"api_token_authorization_url\":\"%s\"}",
-                     url, api_token, token_url);
-  VdkJobSecrets *job = NULL;
-  CHECK(vdk_job_secrets_new("async-job-layer", "team", config, &job, NULL) == VDK_STATUS_OK, "job handle");
-  free(config);
+  VdkJobSecrets *job = make_job("async-job-layer");
   Slot *slots = new_slots(8);
   expect(1);
   CHECK(vdk_job_secrets_set_all_async(job, "{\"a\": \"" CANARY "\", \"n\": 1}", 0, on_complete, &slots[0], NULL,
