@@ -53,9 +53,9 @@ static VdkJobSecrets *make_job(const char *job_name) {
 }
 
 /* What a completion does besides recording its outcome. */
-enum action { RECORD, CANCEL_AND_FREE_INSIDE, BLOCKING_CALL_INSIDE, BLOCKING_CALL_REFUSED_INSIDE };
+enum action { RECORD, CANCEL_AND_FREE_INSIDE, BLOCKING_CALL_INSIDE, BLOCKING_CALL_REFUSED_INSIDE, START_INSIDE };
 
-typedef struct {
+typedef struct Slot {
   atomic_int runs;
   VdkStatus status;
   char *result;
@@ -68,6 +68,7 @@ typedef struct {
   bool inside_ok;
   VdkClient *client;      /* for BLOCKING_CALL_INSIDE */
   char thread[16];        /* the name of the thread that ran the completion (on_immediate) */
+  struct Slot *next;      /* for START_INSIDE: the slot of the call started from the completion */
 } Slot;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,6 +76,9 @@ static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static int outstanding;
 static atomic_int completion_on_starting_thread;
 static pthread_t starting_thread;
+
+static void on_immediate(void *user_data, VdkCall *call, VdkStatus status, char *result, VdkError *error);
+static void expect(int n);
 
 static void on_complete(void *user_data, VdkCall *call, VdkStatus status, char *result, VdkError *error) {
   Slot *slot = user_data;
@@ -108,6 +112,12 @@ static void on_complete(void *user_data, VdkCall *call, VdkStatus status, char *
                           VDK_STATUS_INVALID_ARGUMENT &&
                       json == NULL && strstr(vdk_error_message(inside), "async runtime") != NULL;
     vdk_error_free(inside);
+  } else if (slot->action == START_INSIDE) {
+    /* Counted before this completion is, so wait_all cannot see zero in between. */
+    expect(1);
+    slot->inside_ok = vdk_client_read_secrets_async(slot->client, "async-job", "team", 0, on_immediate,
+                                                    slot->next, NULL, NULL) == VDK_STATUS_OK;
+    if (!slot->inside_ok) expect(-1);
   }
   pthread_mutex_lock(&lock);
   outstanding--;
@@ -394,6 +404,18 @@ static void test_immediate_completions(VdkClient *client) {
   CHECK(wait_all() && cancelled->status == VDK_STATUS_CANCELLED && strcmp(cancelled->thread, "vdk-secrets-com") == 0,
         "cancelled: status %u on %s", cancelled->status, cancelled->thread);
   release(cancelled, 1);
+
+  /* A call started from an immediate completion runs and completes like any other. */
+  Slot *chain = new_slots(2);
+  chain[0].action = START_INSIDE;
+  chain[0].client = client;
+  chain[0].next = &chain[1];
+  expect(1);
+  vdk_client_read_secrets_async(client, "async-job", "team", 0, on_immediate, &chain[0], NULL, NULL);
+  CHECK(wait_all() && chain[0].inside_ok && atomic_load(&chain[1].runs) == 1 && chain[1].status == VDK_STATUS_OK &&
+            chain[1].result && strstr(chain[1].result, CANARY) && strcmp(chain[1].thread, "vdk-secrets-wor") == 0,
+        "a call started inside an immediate completion completed (on %s)", chain[1].thread);
+  release(chain, 2);
 
   /* The job layer's warm cache too. */
   VdkJobSecrets *job = make_job("async-job");
