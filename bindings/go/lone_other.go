@@ -7,5 +7,5 @@ type loneNotifier struct{}
 
 func getLoneNotifier() *loneNotifier   { return nil }
 func putLoneNotifier(*loneNotifier)    {}
-func (*loneNotifier) notifyValue() int { return 0 }
 func (*loneNotifier) wait() error      { return nil }
+func (*loneNotifier) notifyValue() int { return 0 }

@@ -29,29 +29,19 @@ func newWakePipe() (wake *os.File, writeFD int, ok bool) {
 
 func closeFD(fd int) { syscall.Close(fd) }
 
-// readWakeups returns a function that waits until the pipe has bytes and reads them.
+// readWakeups returns a function that parks the goroutine in the netpoller until the pipe has
+// bytes, then reads them, discarding them. The read itself is a raw system call (it never
+// blocks: the wait is the netpoller's), so the runtime does not account it as a system call
+// that might block, which wakes the scheduler's monitor thread whenever the process was idle.
 func readWakeups(wake *os.File) func() error {
-	read, err := pollingReader(wake, make([]byte, 64))
+	buf := make([]byte, 64)
+	rc, err := wake.SyscallConn()
 	if err != nil {
-		buf := make([]byte, 64)
 		return func() error { _, err := wake.Read(buf); return err }
-	}
-	return read
-}
-
-// pollingReader returns a function that parks the goroutine in the netpoller until f (non-
-// blocking) has bytes, then reads them into buf, discarding them. The read itself is a raw
-// system call (it never blocks: the wait is the netpoller's), so the runtime does not account
-// it as a system call that might block, which wakes the scheduler's monitor thread whenever
-// the process was idle, that is on every completion of a lone call.
-func pollingReader(f *os.File, buf []byte) (func() error, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
 	}
 	read := func(fd uintptr) bool {
 		_, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
 		return errno != syscall.EAGAIN
 	}
-	return func() error { return rc.Read(read) }, nil
+	return func() error { return rc.Read(read) }
 }
