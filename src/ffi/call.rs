@@ -50,6 +50,9 @@ pub type VdkCompletion = Option<
     ),
 >;
 
+/// A completion known not to be NULL.
+type CompletionFn = extern "C" fn(*mut c_void, *mut VdkCall, VdkStatus, *mut c_char, *mut VdkError);
+
 const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
 const CANCELLED: u8 = 2;
@@ -282,8 +285,6 @@ const MAX_IMMEDIATE: usize = 16;
 /// only ever added, under `IMMEDIATE_LOCK`; starting functions read them without a lock.
 static IMMEDIATE: [AtomicUsize; MAX_IMMEDIATE] = [const { AtomicUsize::new(0) }; MAX_IMMEDIATE];
 static IMMEDIATE_LOCK: Mutex<()> = Mutex::new(());
-
-type CompletionFn = extern "C" fn(*mut c_void, *mut VdkCall, VdkStatus, *mut c_char, *mut VdkError);
 
 fn is_immediate(completion: CompletionFn) -> bool {
     let address = completion as usize;
