@@ -26,6 +26,8 @@
 # client (PyPI venv, as benches/run.sh) when missing. Every process it starts is stopped on exit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib/service.sh
+. "$root/benches/lib/service.sh"
 cd "$root"
 S=${VDK_MATRIX_SECONDS:-1}
 R=${VDK_MATRIX_ROUNDS:-3}
@@ -76,12 +78,10 @@ mkdir -p "$work/java"
 javac -d "$work/java" -cp bindings/java/target/classes bindings/java/bench/ReadMatrix.java
 
 # --- servers ---------------------------------------------------------------------------------
-wait_for() { for _ in $(seq 1 100); do grep -q '^listening on ' "$1" && return 0; sleep 0.1; done; return 1; }
 "$release/vdk-control-service" >"$work/service.out" &
 pids+=($!)
 service_pid=$!
-wait_for "$work/service.out"
-svc=$(sed -n 's/^listening on //p' "$work/service.out")
+svc=$(service_url "$work/service.out")
 "$work/read_bench" cold "{\"control_service_rest_api_url\": \"$svc\"}" seed >/dev/null # stores the 3-secret map
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -194,8 +194,7 @@ log "cold start"
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/api-token"
 "$release/vdk-control-service" --api-token-file "$work/api-token" >"$work/auth-service.out" &
 pids+=($!)
-wait_for "$work/auth-service.out"
-auth=$(sed -n 's/^listening on //p' "$work/auth-service.out")
+auth=$(service_url "$work/auth-service.out")
 token_config=$(printf '{"control_service_rest_api_url": "%s", "api_token": "%s", "api_token_authorization_url": "%s/oauth/token"}' \
   "$auth" "$(cat "$work/api-token")" "$auth")
 "$work/read_bench" cold "$token_config" seed >/dev/null

@@ -12,6 +12,8 @@
 # each round (median and range). Needs 2 cores or more; raw lines in target/bench-remote.raw.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib/service.sh
+. "$root/benches/lib/service.sh"
 cd "$root"
 ROUNDS=${VDK_BENCH_ROUNDS:-5}
 S=${VDK_BENCH_SECONDS:-2}
@@ -29,8 +31,7 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -I include benches/c/read_bench.c
 # The service's runtime sizes itself from the CPUs it may use: one core, one worker.
 taskset -c 1 "$release/vdk-control-service" --enable-faults >"$work/service.out" &
 service_pid=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/service.out")
+url=$(service_url "$work/service.out")
 
 job_for() { if [ "$1" = 0 ]; then echo bench-job; else echo "fault-latency-$1-remote"; fi; }
 for latency in ${VDK_BENCH_LATENCIES:-0 2000}; do

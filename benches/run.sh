@@ -32,6 +32,8 @@
 # markdown tables; raw per-round lines go to target/bench-sequential.raw.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib/service.sh
+. "$root/benches/lib/service.sh"
 cd "$root"
 ROUNDS=${VDK_BENCH_ROUNDS:-9}
 SECONDS_PER_ROUND=${VDK_BENCH_SECONDS:-2}
@@ -56,8 +58,7 @@ cc -O2 -Wall -Wextra -Werror -o "$work/bare_client" benches/c/bare_client.c
 
 "$release/vdk-control-service" --enable-faults >"$work/service.out" &
 service_pid=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/service.out")
+url=$(service_url "$work/service.out")
 port=${url##*:}
 path=/data-jobs/for-team/bench-team/jobs/bench-job/deployments/TODO/secrets
 
@@ -148,8 +149,7 @@ head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/api-token"
 "$release/vdk-control-service" --api-token-file "$work/api-token" >"$work/auth.out" &
 auth_pid=$!
 trap 'kill $service_pid $nginx_pid $auth_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/auth.out" && break; sleep 0.1; done
-auth=$(sed -n 's/^listening on //p' "$work/auth.out")
+auth=$(service_url "$work/auth.out")
 token_config=$(printf '{"control_service_rest_api_url": "%s", "api_token": "%s", "api_token_authorization_url": "%s/oauth/token"}' \
   "$auth" "$(cat "$work/api-token")" "$auth")
 "$work/read_bench" cold "$token_config" seed >/dev/null

@@ -20,6 +20,8 @@
 # Prints markdown; raw per-round lines go to target/bench-scaling.raw.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib/service.sh
+. "$root/benches/lib/service.sh"
 cd "$root"
 ROUNDS=${VDK_BENCH_ROUNDS:-7}
 release=$root/target/release
@@ -48,8 +50,7 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -pedantic -pthread -I include benches/c/sc
 
 "$release/vdk-control-service" >"$work/service.out" &
 service_pid=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/service.out")
+url=$(service_url "$work/service.out")
 "$work/scaling_bench" seed "$url"
 
 echo "== $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,6 +13,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
+# shellcheck source=benches/lib/service.sh
+. "$root/benches/lib/service.sh"
 ROUNDS=${VDK_BENCH_ROUNDS:-5}
 work=$(mktemp -d)
 service_pid=
@@ -25,8 +27,7 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -pedantic -pthread -I "$root/include" "$ro
 
 "$root/target/release/vdk-control-service" --listen 127.0.0.1:0 >"$work/service.out" &
 service_pid=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/service.out")
+url=$(service_url "$work/service.out")
 "$work/scaling_bench" seed "$url"
 
 echo "== $(date -u +%FT%TZ) $(nproc) cores, $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -19,6 +19,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
+# shellcheck source=benches/lib/service.sh
+. "$root/benches/lib/service.sh"
 ROUNDS=${VDK_BENCH_ROUNDS:-5}
 S=${VDK_BENCH_SECONDS:-2}
 work=$(mktemp -d)
@@ -42,8 +44,7 @@ if [ "${VDK_BENCH_PIN:-0}" = 1 ]; then service_cpu=(taskset -c 1) client_cpu=(ta
 "${service_cpu[@]}" "$root/target/release/vdk-control-service" --listen 127.0.0.1:0 --api-token-file "$work/api-token" "${service_flags[@]}" \
   >"$work/service.out" &
 service_pid=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/service.out")
+url=$(service_url "$work/service.out")
 config=$(printf '{"control_service_rest_api_url": "%s", "api_token": "%s", "api_token_authorization_url": "%s/oauth/token"}' \
   "$url" "$(cat "$work/api-token")" "$url")
 

@@ -2,9 +2,11 @@
 # (cargo: the C library, the JNI glue and the local Control Service; mvn: the binding's classes)
 # and fetches the benches' Jackson jars (deps.sh). Sets java_dir, root, release, jackson (a
 # class path) and work (a temporary folder removed on exit, with the service whose pid the
-# script puts in service_pid).
+# script puts in service_pid), and defines service_url (benches/lib/service.sh).
 java_dir="$(cd "$here/.." && pwd)"
 root="$(cd "$here/../../.." && pwd)"
+# shellcheck source=benches/lib/service.sh
+. "$root/benches/lib/service.sh"
 release="${CARGO_TARGET_DIR:-$root/target}/release"
 work=$(mktemp -d)
 service_pid=

@@ -12,8 +12,7 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -pedantic -pthread -I "$root/include" "$ro
 
 "$release/vdk-control-service" >"$work/service.out" &
 service_pid=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/service.out")
+url=$(service_url "$work/service.out")
 "$work/scaling_bench" seed "$url"
 java -Dvdk.secrets.native.path="$release/libvdk_secrets_jni.so" -cp "$work/classes:$java_dir/target/classes:$jackson" \
   io.vdk.secrets.ReadBreakdown "$url" "${1:-10KB}" "${2:-100}" "${3:-60}"

@@ -32,8 +32,7 @@ cp="$work/classes:$jackson:$java_dir/target/classes"
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/api-token"
 "$release/vdk-control-service" --api-token-file "$work/api-token" >"$work/service.out" &
 service_pid=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/service.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/service.out")
+url=$(service_url "$work/service.out")
 token=$(cat "$work/api-token")
 java_bin=${VDK_BENCH_JAVA:-java}
 bench() { "$java_bin" -Dvdk.secrets.native.path="$release/libvdk_secrets_jni.so" -cp "$cp" VsHttpClient "$url" "$token" "$@"; }
