@@ -66,7 +66,7 @@ if [ "$(cat "$tools/installed" 2>/dev/null)" != "$stamp" ]; then
   mkdir -p "$tools"
   python3 -m venv "$venv"
   # shellcheck disable=SC2086
-  "$venv/bin/pip" install --quiet --disable-pip-version-check $stamp
+  "$venv/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check $stamp
   echo "$stamp" > "$tools/installed"
 fi
 # cargo-zigbuild runs `python3 -m ziglang` when no `zig` is on PATH: the venv's python.

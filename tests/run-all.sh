@@ -6,6 +6,13 @@ cd "$root"
 steps=0
 # Each step is a suite that exits non-zero on any failure (set -e stops the run there).
 step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
+# A full run writes about 5 GB under target/ (and Go's and pip's caches): say what is free, so
+# that a run that dies of a full disk says so before it starts.
+free_kib=$(df -Pk "$root" | awk 'NR == 2 { print $4 }')
+printf 'disk: %s GiB free under %s\n' "$((free_kib / 1048576))" "$root"
+if [ "$free_kib" -lt $((6 * 1048576)) ]; then
+  echo "run-all: warning: less than 6 GiB free; the release steps may fail with ENOSPC" >&2
+fi
 
 step "format"
 cargo fmt --all --check
