@@ -28,8 +28,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/lib/service.sh
 . "$root/benches/lib/service.sh"
+# shellcheck source=benches/lib/wrk.sh
+. "$root/benches/lib/wrk.sh"
 cd "$root"
-S=${VDK_MATRIX_SECONDS:-1}
+S=$(wrk_seconds VDK_MATRIX_SECONDS 1)
 R=${VDK_MATRIX_ROUNDS:-3}
 THREADS=${VDK_MATRIX_THREADS:-"1 4 16 64"}
 release=$root/target/release

@@ -34,9 +34,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/lib/service.sh
 . "$root/benches/lib/service.sh"
+# shellcheck source=benches/lib/wrk.sh
+. "$root/benches/lib/wrk.sh"
 cd "$root"
 ROUNDS=${VDK_BENCH_ROUNDS:-9}
-SECONDS_PER_ROUND=${VDK_BENCH_SECONDS:-2}
+SECONDS_PER_ROUND=$(wrk_seconds VDK_BENCH_SECONDS 2)
 release=$root/target/release
 work=$(mktemp -d)
 service_pid=
